@@ -1,0 +1,47 @@
+# The two commands a new user needs:
+#   make run    install dependencies, build, and serve on embedded defaults (127.0.0.1:3100)
+#   make test   install dependencies, build, and run the whole test suite (also under ASan+UBSan)
+# Others: make build, make bench, make format, make lint, make clean.
+
+JOBS ?= $(shell nproc)
+LAKEHOUSE_ARGS ?=
+
+.PHONY: bootstrap build run test test-debug test-asan bench format format-check lint clean
+
+bootstrap:
+	@scripts/bootstrap
+
+build/%/build.ninja: CMakeLists.txt CMakePresets.json
+	cmake --preset $* >/dev/null
+
+build: bootstrap build/release/build.ninja
+	cmake --build build/release -j $(JOBS)
+
+run: build
+	build/release/src/cli/lakehouse serve $(LAKEHOUSE_ARGS)
+
+test: bootstrap format-check test-debug test-asan
+
+test-debug: build/debug/build.ninja
+	cmake --build build/debug -j $(JOBS)
+	ctest --preset debug -j $(JOBS)
+
+test-asan: build/asan/build.ninja
+	cmake --build build/asan -j $(JOBS)
+	ctest --preset asan -j $(JOBS)
+
+bench: build
+	bench/http_health.sh build/release/src/cli/lakehouse
+
+format:
+	git ls-files '*.cpp' '*.h' | xargs clang-format -i
+
+format-check:
+	@git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run --Werror \
+	  || (echo "Some files are not clang-formatted: run 'make format'." >&2; exit 1)
+
+lint: build/debug/build.ninja
+	git ls-files 'src/*.cpp' | xargs clang-tidy -p build/debug --quiet --extra-arg=-Wno-unknown-warning-option
+
+clean:
+	rm -rf build

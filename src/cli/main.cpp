@@ -1,0 +1,146 @@
+// The `lakehouse` command: serve, config, and (later) ingest, query, gc and more.
+#include <fmt/format.h>
+#include <pthread.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "common/config.h"
+#include "common/log.h"
+#include "server/gateway.h"
+
+namespace {
+
+using lakehouse::Config;
+using lakehouse::Result;
+using lakehouse::Status;
+
+constexpr int kExitFailure = 1;
+constexpr int kExitBadConfig = 2;
+
+// Flags shared by the commands that read the config.
+struct ConfigFlags {
+  std::string config_path;
+  std::string host;
+  std::optional<int> port;
+  std::string data_dir;
+
+  void AddTo(CLI::App& cmd, bool with_server_flags) {
+    cmd.add_option(
+        "--config", config_path,
+        "lakehouse.toml to read (default: $LAKEHOUSE_CONFIG, else ./lakehouse.toml if present, else built-in "
+        "defaults)");
+    if (with_server_flags) {
+      cmd.add_option("--host", host, "address to bind (default 127.0.0.1; overrides server.host)");
+      cmd.add_option("--port", port, "HTTP port; 0 picks a free one (default 3100; overrides server.port)")
+          ->check(CLI::Range(0, 65535));
+    }
+    cmd.add_option("--data-dir", data_dir,
+                   "root directory of the embedded primary bucket (overrides storage.data_dir)");
+  }
+
+  // Flags override the environment, which overrides the file, which overrides the defaults.
+  Result<Config> Load() const {
+    lakehouse::ConfigSources sources;
+    sources.env = lakehouse::LakehouseEnvironment();
+    if (!config_path.empty()) {
+      sources.file = config_path;
+    } else if (auto it = sources.env.find("LAKEHOUSE_CONFIG");
+               it != sources.env.end() && !it->second.empty()) {
+      sources.file = it->second;
+    } else if (std::error_code ec; std::filesystem::is_regular_file("lakehouse.toml", ec)) {
+      sources.file = "lakehouse.toml";
+    }
+    auto config = lakehouse::LoadConfig(sources);
+    if (!config.ok()) return config;
+    if (!host.empty()) config->server.host = host;
+    if (port) config->server.port = *port;
+    if (!data_dir.empty()) config->storage.data_dir = data_dir;
+    return config;
+  }
+};
+
+int Fail(const Status& status, int code) {
+  std::fprintf(stderr, "lakehouse: error: %s\n", status.message().c_str());
+  return code;
+}
+
+int RunServe(const ConfigFlags& flags) {
+  // Block the stop signals before any thread starts, so that every thread inherits the mask
+  // and only this one receives them, through sigwait.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto config = flags.Load();
+  if (!config.ok()) return Fail(config.status(), kExitBadConfig);
+  if (Status st = lakehouse::log::Configure(config->log); !st.ok()) return Fail(st, kExitBadConfig);
+
+  auto gateway = lakehouse::server::Gateway::Open(*config);
+  if (!gateway.ok()) {
+    lakehouse::log::Shutdown();
+    return Fail(gateway.status(), kExitFailure);
+  }
+  if (Status st = (*gateway)->Start(); !st.ok()) {
+    lakehouse::log::Shutdown();
+    return Fail(st, kExitFailure);
+  }
+  const int port = (*gateway)->port();
+  lakehouse::log::Info("listening", {{"url", fmt::format("http://{}:{}", config->server.host, port)},
+                                     {"host", config->server.host},
+                                     {"port", port},
+                                     {"config", config->source},
+                                     {"data_dir", config->storage.data_dir},
+                                     {"version", LAKEHOUSE_VERSION}});
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  lakehouse::log::Info("shutting down", {{"signal", signal_number == SIGINT ? "SIGINT" : "SIGTERM"}});
+  (*gateway)->Shutdown();
+  gateway->reset();
+  lakehouse::log::Info("stopped");
+  lakehouse::log::Shutdown();
+  return 0;
+}
+
+int RunConfig(const ConfigFlags& flags) {
+  auto config = flags.Load();
+  if (!config.ok()) return Fail(config.status(), kExitBadConfig);
+  std::fputs(lakehouse::ConfigToToml(*config).c_str(), stdout);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Lakehouse: an AI-ready lakehouse for staffing data.\n"
+      "Ingests exports into object storage as Parquet, catalogs them, answers SQL, keeps history."};
+  app.set_version_flag("--version",
+                       fmt::format("lakehouse {} (DuckDB {})", LAKEHOUSE_VERSION, LAKEHOUSE_DUCKDB_VERSION));
+  app.require_subcommand(1);
+
+  ConfigFlags serve_flags;
+  auto* serve =
+      app.add_subcommand("serve", "Run the HTTP server (127.0.0.1:3100 by default) until SIGINT/SIGTERM");
+  serve_flags.AddTo(*serve, true);
+
+  ConfigFlags config_flags;
+  auto* config = app.add_subcommand("config", "Print the effective configuration as lakehouse.toml");
+  config_flags.AddTo(*config, true);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& err) {
+    return app.exit(err);
+  }
+  if (serve->parsed()) return RunServe(serve_flags);
+  if (config->parsed()) return RunConfig(config_flags);
+  return kExitFailure;
+}

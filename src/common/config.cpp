@@ -1,0 +1,414 @@
+#include "common/config.h"
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <filesystem>
+#include <functional>
+#include <regex>
+#include <vector>
+
+extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX, not declared by <cstdlib>
+
+namespace lakehouse {
+namespace {
+
+// Environment variables that are read by other parts of the project, not by the config.
+constexpr std::string_view kNonConfigEnv[] = {"LAKEHOUSE_CONFIG", "LAKEHOUSE_CACHE"};
+
+// Where a raw value came from, for error messages.
+struct Origin {
+  std::string where;  // "lakehouse.toml:12" or "environment variable LAKEHOUSE_SERVER_PORT"
+};
+
+// A raw value before it is checked: a TOML node or an environment string.
+struct RawValue {
+  const toml::node* node = nullptr;  // set for values from the file
+  std::string text;                  // set for values from the environment
+  bool from_env = false;
+};
+
+using Setter = std::function<Status(const RawValue&, const Origin&, Config&)>;
+
+struct KeySpec {
+  std::string section;
+  std::string key;
+  std::string help;  // what values are allowed, used in messages
+  Setter set;
+};
+
+Status BadValue(const Origin& origin, std::string_view section, std::string_view key,
+                std::string_view expected, std::string_view got) {
+  return Status::InvalidArgument(
+      fmt::format("{}: {}.{} must be {}, got {}", origin.where, section, key, expected, got));
+}
+
+std::string Describe(const RawValue& raw) {
+  if (raw.from_env) return fmt::format("\"{}\"", raw.text);
+  std::ostringstream out;
+  if (raw.node->is_string()) {
+    out << '"' << raw.node->as_string()->get() << '"';
+  } else {
+    out << toml::node_view<const toml::node>(raw.node);
+  }
+  return out.str();
+}
+
+Result<int64_t> ReadInt(const RawValue& raw) {
+  if (!raw.from_env) {
+    if (auto v = raw.node->value_exact<int64_t>()) return *v;
+    return Status::InvalidArgument("not an integer");
+  }
+  int64_t value = 0;
+  const char* begin = raw.text.data();
+  const char* end = begin + raw.text.size();
+  auto [ptr, ec] = std::from_chars(begin, end, value);
+  if (ec != std::errc() || ptr != end || raw.text.empty()) return Status::InvalidArgument("not an integer");
+  return value;
+}
+
+Result<bool> ReadBool(const RawValue& raw) {
+  if (!raw.from_env) {
+    if (auto v = raw.node->value_exact<bool>()) return *v;
+    return Status::InvalidArgument("not a boolean");
+  }
+  if (raw.text == "true" || raw.text == "1") return true;
+  if (raw.text == "false" || raw.text == "0") return false;
+  return Status::InvalidArgument("not a boolean");
+}
+
+Result<std::string> ReadString(const RawValue& raw) {
+  if (!raw.from_env) {
+    if (auto v = raw.node->value_exact<std::string>()) return *v;
+    return Status::InvalidArgument("not a string");
+  }
+  return raw.text;
+}
+
+KeySpec IntKey(std::string section, std::string key, int64_t lo, int64_t hi,
+               std::function<void(Config&, int64_t)> apply) {
+  std::string help = fmt::format("an integer from {} to {}", lo, hi);
+  auto set = [section, key, lo, hi, help, apply](const RawValue& raw, const Origin& origin,
+                                                 Config& config) -> Status {
+    auto value = ReadInt(raw);
+    if (!value.ok() || *value < lo || *value > hi) return BadValue(origin, section, key, help, Describe(raw));
+    apply(config, *value);
+    return Status::OK();
+  };
+  return {std::move(section), std::move(key), std::move(help), std::move(set)};
+}
+
+KeySpec BoolKey(std::string section, std::string key, std::function<void(Config&, bool)> apply) {
+  auto set = [section, key, apply](const RawValue& raw, const Origin& origin, Config& config) -> Status {
+    auto value = ReadBool(raw);
+    if (!value.ok()) return BadValue(origin, section, key, "true or false", Describe(raw));
+    apply(config, *value);
+    return Status::OK();
+  };
+  return {std::move(section), std::move(key), "true or false", std::move(set)};
+}
+
+// A string key; `check` returns an empty string when the value is acceptable, else what is expected.
+KeySpec StringKey(std::string section, std::string key, std::string help,
+                  std::function<bool(const std::string&)> valid,
+                  std::function<void(Config&, std::string)> apply) {
+  auto set = [section, key, help, valid, apply](const RawValue& raw, const Origin& origin,
+                                                Config& config) -> Status {
+    auto value = ReadString(raw);
+    if (!value.ok() || !valid(*value)) return BadValue(origin, section, key, help, Describe(raw));
+    apply(config, std::move(value).value());
+    return Status::OK();
+  };
+  return {std::move(section), std::move(key), std::move(help), std::move(set)};
+}
+
+bool AnyString(const std::string&) { return true; }
+
+std::function<bool(const std::string&)> OneOf(std::vector<std::string> allowed) {
+  return [allowed = std::move(allowed)](const std::string& v) {
+    return std::find(allowed.begin(), allowed.end(), v) != allowed.end();
+  };
+}
+
+bool IsMemorySize(const std::string& v) {
+  if (v.empty()) return true;
+  static const std::regex kSize(R"(^\s*[0-9]+(\.[0-9]+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$)",
+                                std::regex::icase);
+  return std::regex_match(v, kSize);
+}
+
+bool IsNonEmpty(const std::string& v) { return !v.empty(); }
+
+// The schema of lakehouse.toml: every key, its type, its range, and where it goes.
+const std::vector<KeySpec>& Schema() {
+  static const std::vector<KeySpec> schema = [] {
+    std::vector<KeySpec> s;
+    s.push_back(StringKey("server", "host", "a non-empty host name or IP address", IsNonEmpty,
+                          [](Config& c, std::string v) { c.server.host = std::move(v); }));
+    s.push_back(IntKey("server", "port", 0, 65535,
+                       [](Config& c, int64_t v) { c.server.port = static_cast<int>(v); }));
+    s.push_back(IntKey("server", "threads", 0, 256,
+                       [](Config& c, int64_t v) { c.server.threads = static_cast<int>(v); }));
+    s.push_back(IntKey("server", "max_body_bytes", 1024, int64_t{1} << 40,
+                       [](Config& c, int64_t v) { c.server.max_body_bytes = v; }));
+    s.push_back(IntKey("server", "request_timeout_ms", 1, 86'400'000,
+                       [](Config& c, int64_t v) { c.server.request_timeout_ms = static_cast<int>(v); }));
+    s.push_back(IntKey("server", "shutdown_grace_ms", 0, 3'600'000,
+                       [](Config& c, int64_t v) { c.server.shutdown_grace_ms = static_cast<int>(v); }));
+    s.push_back(IntKey("server", "health_interval_ms", 100, 3'600'000,
+                       [](Config& c, int64_t v) { c.server.health_interval_ms = static_cast<int>(v); }));
+    s.push_back(StringKey("log", "level", "one of trace, debug, info, warn, error, off",
+                          OneOf({"trace", "debug", "info", "warn", "error", "off"}),
+                          [](Config& c, std::string v) { c.log.level = std::move(v); }));
+    s.push_back(StringKey("log", "format", "one of json, text", OneOf({"json", "text"}),
+                          [](Config& c, std::string v) { c.log.format = std::move(v); }));
+    s.push_back(BoolKey("log", "access_log", [](Config& c, bool v) { c.log.access_log = v; }));
+    s.push_back(StringKey("storage", "data_dir", "a non-empty directory path", IsNonEmpty,
+                          [](Config& c, std::string v) { c.storage.data_dir = std::move(v); }));
+    s.push_back(StringKey("engine", "memory_limit",
+                          "a size such as \"4GB\" or \"512MiB\", or \"\" for the default", IsMemorySize,
+                          [](Config& c, std::string v) { c.engine.memory_limit = std::move(v); }));
+    s.push_back(IntKey("engine", "threads", 0, 256,
+                       [](Config& c, int64_t v) { c.engine.threads = static_cast<int>(v); }));
+    s.push_back(StringKey("engine", "extension_dir", "a directory path, or \"\" for the built-in default",
+                          AnyString,
+                          [](Config& c, std::string v) { c.engine.extension_dir = std::move(v); }));
+    s.push_back(StringKey("engine", "temp_dir", "a directory path, or \"\" for the default", AnyString,
+                          [](Config& c, std::string v) { c.engine.temp_dir = std::move(v); }));
+    return s;
+  }();
+  return schema;
+}
+
+const KeySpec* FindKey(std::string_view section, std::string_view key) {
+  for (const auto& spec : Schema()) {
+    if (spec.section == section && spec.key == key) return &spec;
+  }
+  return nullptr;
+}
+
+std::string KnownKeys(std::string_view section) {
+  std::string out;
+  for (const auto& spec : Schema()) {
+    if (spec.section != section) continue;
+    if (!out.empty()) out += ", ";
+    out += spec.key;
+  }
+  if (section == "storage") out += ", buckets";
+  return out;
+}
+
+std::string KnownSections() { return "server, log, storage, engine"; }
+
+std::string Where(const std::string& file, const toml::node& node) {
+  const auto& src = node.source();
+  if (src.begin.line == 0) return file;
+  return fmt::format("{}:{}", file, src.begin.line);
+}
+
+// [storage.buckets.NAME] tables.
+Status ApplyBuckets(const std::string& file, const toml::node& node, Config& config) {
+  const auto* buckets = node.as_table();
+  if (buckets == nullptr) {
+    return Status::InvalidArgument(fmt::format(
+        "{}: storage.buckets must be a table of buckets, e.g. [storage.buckets.primary]", Where(file, node)));
+  }
+  for (const auto& [name_key, bucket_node] : *buckets) {
+    std::string name(name_key.str());
+    static const std::regex kBucketName("^[a-z0-9][a-z0-9_-]{0,62}$");
+    if (!std::regex_match(name, kBucketName)) {
+      return Status::InvalidArgument(
+          fmt::format("{}: bucket name '{}' is not valid: use 1-63 lowercase letters, digits, '-' or '_', "
+                      "starting with a letter "
+                      "or digit",
+                      Where(file, bucket_node), name));
+    }
+    const auto* bucket = bucket_node.as_table();
+    if (bucket == nullptr) {
+      return Status::InvalidArgument(fmt::format(
+          "{}: storage.buckets.{} must be a table with backend and path", Where(file, bucket_node), name));
+    }
+    BucketOptions options;
+    options.name = name;
+    for (const auto& [key, value] : *bucket) {
+      const std::string where = Where(file, value);
+      if (key.str() == "backend") {
+        auto v = value.value_exact<std::string>();
+        if (!v || *v != "local") {
+          return Status::InvalidArgument(fmt::format(
+              "{}: storage.buckets.{}.backend must be \"local\" (the only backend so far), got {}", where,
+              name, Describe(RawValue{&value, {}, false})));
+        }
+        options.backend = *v;
+      } else if (key.str() == "path") {
+        auto v = value.value_exact<std::string>();
+        if (!v) {
+          return Status::InvalidArgument(fmt::format("{}: storage.buckets.{}.path must be a string, got {}",
+                                                     where, name, Describe(RawValue{&value, {}, false})));
+        }
+        options.path = *v;
+      } else {
+        return Status::InvalidArgument(
+            fmt::format("{}: unknown key 'storage.buckets.{}.{}' (known keys of a bucket: backend, path)",
+                        where, name, key.str()));
+      }
+    }
+    if (name != "primary" && options.path.empty()) {
+      return Status::InvalidArgument(fmt::format(
+          "{}: storage.buckets.{} needs a path (only the primary bucket defaults to storage.data_dir)",
+          Where(file, bucket_node), name));
+    }
+    config.storage.buckets[name] = std::move(options);
+  }
+  return Status::OK();
+}
+
+Status ApplyFile(const std::string& file, Config& config) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) {
+    return Status::NotFound(
+        fmt::format("config file {} does not exist (or is not a file); pass an existing "
+                    "lakehouse.toml or none to run on defaults",
+                    file));
+  }
+  toml::table root;
+  try {
+    root = toml::parse_file(file);
+  } catch (const toml::parse_error& err) {
+    const auto& begin = err.source().begin;
+    return Status::InvalidArgument(
+        fmt::format("{}:{}:{}: not valid TOML: {}", file, begin.line, begin.column, err.description()));
+  }
+  config.source = file;
+  for (const auto& [section_key, section_node] : root) {
+    const std::string section(section_key.str());
+    const auto* table = section_node.as_table();
+    if (table == nullptr) {
+      return Status::InvalidArgument(
+          fmt::format("{}: unknown top-level key '{}' (expected one of the sections [{}])",
+                      Where(file, section_node), section, KnownSections()));
+    }
+    if (section != "server" && section != "log" && section != "storage" && section != "engine") {
+      return Status::InvalidArgument(fmt::format("{}: unknown section [{}] (known sections: {})",
+                                                 Where(file, section_node), section, KnownSections()));
+    }
+    for (const auto& [key, value] : *table) {
+      if (section == "storage" && key.str() == "buckets") {
+        LH_RETURN_IF_ERROR(ApplyBuckets(file, value, config));
+        continue;
+      }
+      const KeySpec* spec = FindKey(section, key.str());
+      if (spec == nullptr) {
+        return Status::InvalidArgument(fmt::format("{}: unknown key '{}.{}' (known keys in [{}]: {})",
+                                                   Where(file, value), section, key.str(), section,
+                                                   KnownKeys(section)));
+      }
+      LH_RETURN_IF_ERROR(spec->set(RawValue{&value, {}, false}, Origin{Where(file, value)}, config));
+    }
+  }
+  return Status::OK();
+}
+
+std::string EnvName(const KeySpec& spec) {
+  std::string name = "LAKEHOUSE_" + spec.section + "_" + spec.key;
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::toupper(c); });
+  return name;
+}
+
+Status ApplyEnv(const std::map<std::string, std::string>& env, Config& config) {
+  for (const auto& [name, value] : env) {
+    if (name.rfind("LAKEHOUSE_", 0) != 0) continue;
+    if (std::find(std::begin(kNonConfigEnv), std::end(kNonConfigEnv), name) != std::end(kNonConfigEnv))
+      continue;
+    const KeySpec* match = nullptr;
+    for (const auto& spec : Schema()) {
+      if (EnvName(spec) == name) match = &spec;
+    }
+    if (match == nullptr) {
+      std::string known;
+      for (const auto& spec : Schema()) known += (known.empty() ? "" : ", ") + EnvName(spec);
+      return Status::InvalidArgument(fmt::format(
+          "unknown environment variable {} (settings that can be overridden: {}; unset it to continue)", name,
+          known));
+    }
+    RawValue raw;
+    raw.text = value;
+    raw.from_env = true;
+    LH_RETURN_IF_ERROR(match->set(raw, Origin{"environment variable " + name}, config));
+  }
+  return Status::OK();
+}
+
+// A TOML basic string: double quotes, with backslash escapes where TOML requires them.
+std::string Quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          out += fmt::format("\\u{:04X}", static_cast<unsigned>(static_cast<unsigned char>(c)));
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> LakehouseEnvironment() {
+  std::map<std::string, std::string> env;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    std::string_view kv(*entry);
+    if (kv.rfind("LAKEHOUSE_", 0) != 0) continue;
+    auto eq = kv.find('=');
+    if (eq == std::string_view::npos) continue;
+    env.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+  }
+  return env;
+}
+
+Result<Config> LoadConfig(const ConfigSources& sources) {
+  Config config;
+  if (sources.file) LH_RETURN_IF_ERROR(ApplyFile(*sources.file, config));
+  LH_RETURN_IF_ERROR(ApplyEnv(sources.env, config));
+  auto& primary = config.storage.buckets["primary"];
+  primary.name = "primary";
+  return config;
+}
+
+std::string ConfigToToml(const Config& c) {
+  std::string out = fmt::format("# Effective configuration (source: {})\n\n", c.source);
+  out += "[server]\n";
+  out += fmt::format("host = {}\nport = {}\nthreads = {}\nmax_body_bytes = {}\nrequest_timeout_ms = {}\n",
+                     Quote(c.server.host), c.server.port, c.server.threads, c.server.max_body_bytes,
+                     c.server.request_timeout_ms);
+  out += fmt::format("shutdown_grace_ms = {}\nhealth_interval_ms = {}\n\n", c.server.shutdown_grace_ms,
+                     c.server.health_interval_ms);
+  out += "[log]\n";
+  out += fmt::format("level = {}\nformat = {}\naccess_log = {}\n\n", Quote(c.log.level), Quote(c.log.format),
+                     c.log.access_log ? "true" : "false");
+  out += "[storage]\n";
+  out += fmt::format("data_dir = {}\n\n", Quote(c.storage.data_dir));
+  for (const auto& [name, bucket] : c.storage.buckets) {
+    out += fmt::format("[storage.buckets.{}]\nbackend = {}\npath = {}\n\n", name, Quote(bucket.backend),
+                       Quote(bucket.path));
+  }
+  out += "[engine]\n";
+  out += fmt::format("memory_limit = {}\nthreads = {}\nextension_dir = {}\ntemp_dir = {}\n",
+                     Quote(c.engine.memory_limit), c.engine.threads, Quote(c.engine.extension_dir),
+                     Quote(c.engine.temp_dir));
+  return out;
+}
+
+}  // namespace lakehouse

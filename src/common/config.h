@@ -1,0 +1,81 @@
+// Config: the effective configuration of a Lakehouse process.
+//
+// Built from, in order of precedence: LAKEHOUSE_<SECTION>_<KEY> environment variables, then
+// lakehouse.toml (if any), then the documented default of every key. The process is
+// restartable from config + buckets alone. A Config is a plain value; share it freely.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "common/status.h"
+
+namespace lakehouse {
+
+//! [server] -- the HTTP gateway.
+struct ServerOptions {
+  std::string host = "127.0.0.1";       //!< bind address; loopback unless configured otherwise
+  int port = 3100;                      //!< HTTP port (0 picks a free one)
+  int threads = 0;                      //!< I/O threads; 0 means one per core
+  int64_t max_body_bytes = 64LL << 20;  //!< largest request body accepted in memory
+  int request_timeout_ms = 30000;       //!< a request idle or unfinished this long is dropped
+  int shutdown_grace_ms = 10000;        //!< how long in-flight requests may finish on SIGTERM
+  int health_interval_ms = 1000;        //!< how often service health is re-checked
+};
+
+//! [log] -- structured logs on stderr.
+struct LogOptions {
+  std::string level = "info";   //!< trace | debug | info | warn | error | off
+  std::string format = "json";  //!< json (one object a line) | text
+  bool access_log = true;       //!< one line for every HTTP request
+};
+
+//! One bucket: [storage.buckets.NAME].
+struct BucketOptions {
+  std::string name;               //!< the table key, e.g. "primary"
+  std::string backend = "local";  //!< local (a directory); s3 comes later
+  std::string path;               //!< local root directory; empty means storage.data_dir (primary only)
+};
+
+//! [storage] -- object storage.
+struct StorageOptions {
+  std::string data_dir = "./lakehouse-data";     //!< root of the embedded primary bucket
+  std::map<std::string, BucketOptions> buckets;  //!< always holds "primary" after loading
+};
+
+//! [engine] -- the embedded DuckDB.
+struct EngineOptions {
+  std::string memory_limit;   //!< e.g. "4GB"; empty means DuckDB's default (80% of RAM)
+  int threads = 0;            //!< DuckDB worker threads; 0 means one per core
+  std::string extension_dir;  //!< where DuckDB extensions live; empty means the built-in default
+  std::string temp_dir;       //!< spill directory; empty means DuckDB's default
+};
+
+struct Config {
+  ServerOptions server;
+  LogOptions log;
+  StorageOptions storage;
+  EngineOptions engine;
+  std::string source = "(defaults)";  //!< the file the config came from, for messages
+};
+
+//! Where a config is read from.
+struct ConfigSources {
+  std::optional<std::string> file;         //!< a lakehouse.toml; must exist when given
+  std::map<std::string, std::string> env;  //!< environment (only LAKEHOUSE_* entries are read)
+};
+
+//! Reads the environment of this process into ConfigSources::env (LAKEHOUSE_* entries only).
+std::map<std::string, std::string> LakehouseEnvironment();
+
+//! Builds the effective config. Returns InvalidArgument naming file, line and key for an
+//! unknown key, a value of the wrong type or a value out of range -- never a silent default.
+//! Returns NotFound if `sources.file` is given and does not exist.
+Result<Config> LoadConfig(const ConfigSources& sources);
+
+//! Renders a config as a complete lakehouse.toml (every key, with its effective value).
+std::string ConfigToToml(const Config& config);
+
+}  // namespace lakehouse
