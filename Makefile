@@ -4,7 +4,7 @@
 # Others: make build, make bench, make format, make lint, make clean.
 
 JOBS ?= $(shell nproc)
-LAKEHOUSE_ARGS ?=
+ARGS ?=
 
 .PHONY: bootstrap build run test test-debug test-asan bench format format-check lint clean
 
@@ -17,8 +17,9 @@ build/%/build.ninja: CMakeLists.txt CMakePresets.json
 build: bootstrap build/release/build.ninja
 	cmake --build build/release -j $(JOBS)
 
-run: build
-	build/release/src/cli/lakehouse serve $(LAKEHOUSE_ARGS)
+run: bootstrap build/release/build.ninja
+	cmake --build build/release -j $(JOBS) --target lakehouse
+	build/release/src/cli/lakehouse serve $(ARGS)
 
 test: bootstrap format-check test-debug test-asan
 
