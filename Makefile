@@ -19,7 +19,7 @@ build: bootstrap build/release/build.ninja
 
 run: bootstrap build/release/build.ninja
 	cmake --build build/release -j $(JOBS) --target lakehouse
-	build/release/src/cli/lakehouse serve $(ARGS)
+	build/release/src/cli/lakehouse serve --demo $(ARGS)
 
 test: bootstrap format-check test-debug test-asan
 

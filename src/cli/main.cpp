@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 
+#include "cli/dataset_commands.h"
+#include "cli/query_command.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "server/gateway.h"
@@ -69,7 +71,7 @@ int Fail(const Status& status, int code) {
   return code;
 }
 
-int RunServe(const ConfigFlags& flags) {
+int RunServe(const ConfigFlags& flags, bool demo) {
   // Block the stop signals before any thread starts, so that every thread inherits the mask
   // and only this one receives them, through sigwait.
   sigset_t stop_signals;
@@ -86,6 +88,14 @@ int RunServe(const ConfigFlags& flags) {
   if (!gateway.ok()) {
     lakehouse::log::Shutdown();
     return Fail(gateway.status(), kExitFailure);
+  }
+  if (demo) {
+    auto loaded = (*gateway)->LoadDemoIfEmpty();
+    if (!loaded.ok()) {
+      lakehouse::log::Shutdown();
+      return Fail(loaded.status(), kExitFailure);
+    }
+    if (*loaded == 0) lakehouse::log::Info("demo not loaded: the catalog already has datasets");
   }
   if (Status st = (*gateway)->Start(); !st.ok()) {
     lakehouse::log::Shutdown();
@@ -130,17 +140,30 @@ int main(int argc, char** argv) {
   auto* serve =
       app.add_subcommand("serve", "Run the HTTP server (127.0.0.1:3100 by default) until SIGINT/SIGTERM");
   serve_flags.AddTo(*serve, true);
+  bool demo = false;
+  serve->add_flag(
+      "--demo", demo,
+      "On first start (empty catalog), load a generated staffing demo: candidates, resumes, clients, "
+      "contracts, placements");
 
   ConfigFlags config_flags;
   auto* config = app.add_subcommand("config", "Print the effective configuration as lakehouse.toml");
   config_flags.AddTo(*config, true);
+
+  ConfigFlags dataset_flags;
+  lakehouse::cli::DatasetCommands dataset_commands(app,
+                                                   [&](CLI::App& cmd) { dataset_flags.AddTo(cmd, false); });
+  ConfigFlags query_flags;
+  lakehouse::cli::QueryCommand query_command(app, [&](CLI::App& cmd) { query_flags.AddTo(cmd, false); });
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& err) {
     return app.exit(err);
   }
-  if (serve->parsed()) return RunServe(serve_flags);
+  if (serve->parsed()) return RunServe(serve_flags, demo);
   if (config->parsed()) return RunConfig(config_flags);
+  if (auto code = dataset_commands.Run([&] { return dataset_flags.Load(); })) return *code;
+  if (auto code = query_command.Run([&] { return query_flags.Load(); })) return *code;
   return kExitFailure;
 }

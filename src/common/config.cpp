@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <regex>
+#include <tuple>
 #include <vector>
 
 extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX, not declared by <cstdlib>
@@ -178,6 +179,25 @@ const std::vector<KeySpec>& Schema() {
                           [](Config& c, std::string v) { c.engine.extension_dir = std::move(v); }));
     s.push_back(StringKey("engine", "temp_dir", "a directory path, or \"\" for the default", AnyString,
                           [](Config& c, std::string v) { c.engine.temp_dir = std::move(v); }));
+    s.push_back(StringKey("query", "memory_limit",
+                          "a size such as \"4GB\" or \"512MiB\", or \"\" for the default", IsMemorySize,
+                          [](Config& c, std::string v) { c.query.memory_limit = std::move(v); }));
+    s.push_back(IntKey("query", "threads", 0, 256,
+                       [](Config& c, int64_t v) { c.query.threads = static_cast<int>(v); }));
+    s.push_back(
+        IntKey("query", "timeout_ms", 1, 86'400'000, [](Config& c, int64_t v) { c.query.timeout_ms = v; }));
+    s.push_back(IntKey("query", "max_timeout_ms", 1, 86'400'000,
+                       [](Config& c, int64_t v) { c.query.max_timeout_ms = v; }));
+    s.push_back(IntKey("query", "max_result_rows", 1, int64_t{1} << 50,
+                       [](Config& c, int64_t v) { c.query.max_result_rows = v; }));
+    s.push_back(StringKey("ai", "embed_profile", "the name of a profile in [ai.profiles]", IsNonEmpty,
+                          [](Config& c, std::string v) { c.ai.embed_profile = std::move(v); }));
+    s.push_back(StringKey("ai", "generate_profile", "the name of a profile in [ai.profiles]", IsNonEmpty,
+                          [](Config& c, std::string v) { c.ai.generate_profile = std::move(v); }));
+    s.push_back(IntKey("ai", "max_texts", 1, 100'000,
+                       [](Config& c, int64_t v) { c.ai.max_texts = static_cast<int>(v); }));
+    s.push_back(
+        IntKey("ai", "threads", 0, 256, [](Config& c, int64_t v) { c.ai.threads = static_cast<int>(v); }));
     return s;
   }();
   return schema;
@@ -198,15 +218,56 @@ std::string KnownKeys(std::string_view section) {
     out += spec.key;
   }
   if (section == "storage") out += ", buckets";
+  if (section == "ai") out += ", profiles";
   return out;
 }
 
-std::string KnownSections() { return "server, log, storage, engine"; }
+std::string KnownSections() { return "server, log, storage, engine, query, ai"; }
 
 std::string Where(const std::string& file, const toml::node& node) {
   const auto& src = node.source();
   if (src.begin.line == 0) return file;
   return fmt::format("{}:{}", file, src.begin.line);
+}
+
+// Key names that hold a credential. Credentials never belong in lakehouse.toml: a bucket names
+// them with secret_ref, and a SecretsProvider resolves it.
+bool IsCredentialKey(std::string key) {
+  std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (key == "secret_ref") return false;
+  for (std::string_view word : {"secret", "password", "passwd", "token", "access_key", "credential",
+                                "api_key", "apikey", "private_key"}) {
+    if (key.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// Rejects a credential anywhere in `table` (nested tables and arrays included), naming the key but
+// never echoing its value.
+Status RejectInlineCredentials(const std::string& file, const toml::table& table, const std::string& path) {
+  for (const auto& [key, value] : table) {
+    const std::string here = path + "." + std::string(key.str());
+    if (IsCredentialKey(std::string(key.str()))) {
+      const std::string bucket_path =
+          path.substr(0, path.find('.', std::string_view("storage.buckets.").size()));
+      return Status::InvalidArgument(
+          fmt::format("{}: '{}' puts a credential in the config file, which is not allowed (the file is not "
+                      "a safe place for "
+                      "secrets); remove it, put ACCESS_KEY:SECRET_KEY in an environment variable or a file "
+                      "readable only by "
+                      "Lakehouse, and set {}.secret_ref = \"env:NAME\" or \"file:PATH\"",
+                      Where(file, value), here, bucket_path));
+    }
+    if (const auto* nested = value.as_table())
+      LH_RETURN_IF_ERROR(RejectInlineCredentials(file, *nested, here));
+    if (const auto* array = value.as_array()) {
+      for (const auto& item : *array) {
+        if (const auto* nested = item.as_table())
+          LH_RETURN_IF_ERROR(RejectInlineCredentials(file, *nested, here));
+      }
+    }
+  }
+  return Status::OK();
 }
 
 // [storage.buckets.NAME] tables.
@@ -231,30 +292,68 @@ Status ApplyBuckets(const std::string& file, const toml::node& node, Config& con
       return Status::InvalidArgument(fmt::format(
           "{}: storage.buckets.{} must be a table with backend and path", Where(file, bucket_node), name));
     }
+    LH_RETURN_IF_ERROR(RejectInlineCredentials(file, *bucket, "storage.buckets." + name));
     BucketOptions options;
     options.name = name;
     for (const auto& [key, value] : *bucket) {
       const std::string where = Where(file, value);
-      if (key.str() == "backend") {
-        auto v = value.value_exact<std::string>();
-        if (!v || *v != "local") {
-          return Status::InvalidArgument(fmt::format(
-              "{}: storage.buckets.{}.backend must be \"local\" (the only backend so far), got {}", where,
-              name, Describe(RawValue{&value, {}, false})));
-        }
-        options.backend = *v;
-      } else if (key.str() == "path") {
-        auto v = value.value_exact<std::string>();
-        if (!v) {
-          return Status::InvalidArgument(fmt::format("{}: storage.buckets.{}.path must be a string, got {}",
-                                                     where, name, Describe(RawValue{&value, {}, false})));
-        }
-        options.path = *v;
+      const std::string k(key.str());
+      const auto text = value.value_exact<std::string>();
+      const auto number = value.value_exact<int64_t>();
+      const auto bad = [&](std::string_view expected) {
+        return Status::InvalidArgument(fmt::format("{}: storage.buckets.{}.{} must be {}, got {}", where,
+                                                   name, k, expected, Describe(RawValue{&value, {}, false})));
+      };
+      if (k == "backend") {
+        if (!text || (*text != "local" && *text != "s3")) return bad("\"local\" or \"s3\"");
+        options.backend = *text;
+      } else if (k == "path" || k == "endpoint" || k == "region" || k == "bucket" || k == "secret_ref") {
+        if (!text) return bad("a string");
+        (k == "path"       ? options.path
+         : k == "endpoint" ? options.endpoint
+         : k == "region"   ? options.region
+         : k == "bucket"   ? options.bucket
+                           : options.secret_ref) = *text;
+      } else if (k == "url_style") {
+        if (!text || (*text != "path" && *text != "virtual")) return bad("\"path\" or \"virtual\"");
+        options.url_style = *text;
+      } else if (k == "connect_timeout_ms" || k == "request_timeout_ms") {
+        if (!number || *number < 1 || *number > 86'400'000) return bad("an integer from 1 to 86400000");
+        (k == "connect_timeout_ms" ? options.connect_timeout_ms : options.request_timeout_ms) =
+            static_cast<int>(*number);
+      } else if (k == "max_attempts") {
+        if (!number || *number < 1 || *number > 20) return bad("an integer from 1 to 20");
+        options.max_attempts = static_cast<int>(*number);
       } else {
-        return Status::InvalidArgument(
-            fmt::format("{}: unknown key 'storage.buckets.{}.{}' (known keys of a bucket: backend, path)",
-                        where, name, key.str()));
+        return Status::InvalidArgument(fmt::format(
+            "{}: unknown key 'storage.buckets.{}.{}' (known keys of a bucket: backend, path, endpoint, "
+            "region, "
+            "bucket, url_style, secret_ref, connect_timeout_ms, request_timeout_ms, max_attempts)",
+            where, name, k));
       }
+    }
+    if (options.backend == "s3") {
+      if (!options.path.empty()) {
+        return Status::InvalidArgument(
+            fmt::format("{}: storage.buckets.{} is an s3 bucket and cannot have a path; remove it (path is "
+                        "for local buckets)",
+                        Where(file, bucket_node), name));
+      }
+      if (options.endpoint.empty() || options.secret_ref.empty()) {
+        return Status::InvalidArgument(
+            fmt::format("{}: storage.buckets.{} is an s3 bucket and needs an endpoint and a secret_ref "
+                        "(env:NAME or file:PATH "
+                        "holding ACCESS_KEY:SECRET_KEY)",
+                        Where(file, bucket_node), name));
+      }
+      config.storage.buckets[name] = std::move(options);
+      continue;
+    }
+    if (!options.endpoint.empty() || !options.secret_ref.empty() || !options.bucket.empty()) {
+      return Status::InvalidArgument(
+          fmt::format("{}: storage.buckets.{} is a local bucket; endpoint, bucket and secret_ref only apply "
+                      "with backend = \"s3\"",
+                      Where(file, bucket_node), name));
     }
     if (name != "primary" && options.path.empty()) {
       return Status::InvalidArgument(fmt::format(
@@ -262,6 +361,115 @@ Status ApplyBuckets(const std::string& file, const toml::node& node, Config& con
           Where(file, bucket_node), name));
     }
     config.storage.buckets[name] = std::move(options);
+  }
+  return Status::OK();
+}
+
+// The profiles that point at the models scripts/bootstrap places in the cache.
+void AddDefaultAiProfiles(AiOptions& ai) {
+  const std::string dir = LAKEHOUSE_DEFAULT_MODELS_DIR;
+  AiProfileOptions minilm;
+  minilm.name = "minilm";
+  minilm.task = "embed";
+  minilm.model = "all-MiniLM-L6-v2";
+  minilm.path = dir + "/all-MiniLM-L6-v2.f32.gguf";
+  minilm.dims = 384;
+  minilm.context = 256;  // sentence-transformers' max_seq_length for this model
+  ai.profiles.emplace(minilm.name, minilm);
+  AiProfileOptions smollm;
+  smollm.name = "smollm2";
+  smollm.task = "generate";
+  smollm.model = "SmolLM2-135M-Instruct";
+  smollm.path = dir + "/SmolLM2-135M-Instruct.Q4_1.gguf";
+  smollm.batch_size = 512;
+  smollm.context = 2048;
+  ai.profiles.emplace(smollm.name, smollm);
+}
+
+// [ai.profiles.NAME] tables.
+Status ApplyAiProfiles(const std::string& file, const toml::node& node, Config& config) {
+  const auto* profiles = node.as_table();
+  if (profiles == nullptr) {
+    return Status::InvalidArgument(fmt::format(
+        "{}: ai.profiles must be a table of profiles, e.g. [ai.profiles.minilm]", Where(file, node)));
+  }
+  for (const auto& [name_key, profile_node] : *profiles) {
+    std::string name(name_key.str());
+    static const std::regex kProfileName("^[a-z0-9][a-z0-9_.-]{0,62}$");
+    if (!std::regex_match(name, kProfileName)) {
+      return Status::InvalidArgument(fmt::format(
+          "{}: profile name '{}' is not valid: use 1-63 lowercase letters, digits, '-', '_' or '.'",
+          Where(file, profile_node), name));
+    }
+    const auto* table = profile_node.as_table();
+    if (table == nullptr) {
+      return Status::InvalidArgument(
+          fmt::format("{}: ai.profiles.{} must be a table", Where(file, profile_node), name));
+    }
+    AiProfileOptions p;
+    if (auto it = config.ai.profiles.find(name); it != config.ai.profiles.end()) p = it->second;
+    p.name = name;
+    for (const auto& [key, value] : *table) {
+      const std::string where = Where(file, value);
+      const std::string k(key.str());
+      const auto text = value.value_exact<std::string>();
+      const auto number = value.value_exact<int64_t>();
+      auto bad = [&](std::string_view expected) {
+        return Status::InvalidArgument(fmt::format("{}: ai.profiles.{}.{} must be {}, got {}", where, name, k,
+                                                   expected, Describe(RawValue{&value, {}, false})));
+      };
+      if (k == "task") {
+        if (!text || (*text != "embed" && *text != "generate")) return bad("\"embed\" or \"generate\"");
+        p.task = *text;
+      } else if (k == "backend") {
+        if (!text || *text != "llama") return bad("\"llama\" (the only backend so far)");
+        p.backend = *text;
+      } else if (k == "model" || k == "path" || k == "version") {
+        if (!text) return bad("a string");
+        (k == "model" ? p.model : k == "path" ? p.path : p.version) = *text;
+      } else if (k == "dims" || k == "context") {
+        if (!number || *number < 0 || *number > 1'000'000) return bad("an integer from 0 to 1000000");
+        (k == "dims" ? p.dims : p.context) = static_cast<int>(*number);
+      } else if (k == "batch_size") {
+        if (!number || *number < 1 || *number > 1'000'000) return bad("an integer from 1 to 1000000");
+        p.batch_size = static_cast<int>(*number);
+      } else if (k == "parallel") {
+        if (!number || *number < 1 || *number > 64) return bad("an integer from 1 to 64");
+        p.parallel = static_cast<int>(*number);
+      } else {
+        return Status::InvalidArgument(
+            fmt::format("{}: unknown key 'ai.profiles.{}.{}' (known keys of a profile: task, backend, model, "
+                        "path, version, dims, batch_size, context, parallel)",
+                        where, name, k));
+      }
+    }
+    if (p.model.empty()) {
+      return Status::InvalidArgument(
+          fmt::format("{}: ai.profiles.{} needs a model name", Where(file, profile_node), name));
+    }
+    if (p.backend == "llama" && p.path.empty()) {
+      return Status::InvalidArgument(
+          fmt::format("{}: ai.profiles.{} uses the llama backend and needs a path to a GGUF file",
+                      Where(file, profile_node), name));
+    }
+    config.ai.profiles[name] = std::move(p);
+  }
+  return Status::OK();
+}
+
+// The default profiles must exist and do the task they are the default for.
+Status CheckAiDefaults(const AiOptions& ai) {
+  for (const auto& [key, name, task] : {std::tuple{"embed_profile", ai.embed_profile, "embed"},
+                                        std::tuple{"generate_profile", ai.generate_profile, "generate"}}) {
+    auto it = ai.profiles.find(name);
+    if (it == ai.profiles.end()) {
+      return Status::InvalidArgument(fmt::format(
+          "ai.{} names profile '{}', which is not defined; add [ai.profiles.{}]", key, name, name));
+    }
+    if (it->second.task != task) {
+      return Status::InvalidArgument(fmt::format("ai.{} names profile '{}', whose task is {}, not {}", key,
+                                                 name, it->second.task, task));
+    }
   }
   return Status::OK();
 }
@@ -291,13 +499,18 @@ Status ApplyFile(const std::string& file, Config& config) {
           fmt::format("{}: unknown top-level key '{}' (expected one of the sections [{}])",
                       Where(file, section_node), section, KnownSections()));
     }
-    if (section != "server" && section != "log" && section != "storage" && section != "engine") {
+    if (section != "server" && section != "log" && section != "storage" && section != "engine" &&
+        section != "query" && section != "ai") {
       return Status::InvalidArgument(fmt::format("{}: unknown section [{}] (known sections: {})",
                                                  Where(file, section_node), section, KnownSections()));
     }
     for (const auto& [key, value] : *table) {
       if (section == "storage" && key.str() == "buckets") {
         LH_RETURN_IF_ERROR(ApplyBuckets(file, value, config));
+        continue;
+      }
+      if (section == "ai" && key.str() == "profiles") {
+        LH_RETURN_IF_ERROR(ApplyAiProfiles(file, value, config));
         continue;
       }
       const KeySpec* spec = FindKey(section, key.str());
@@ -380,8 +593,10 @@ std::map<std::string, std::string> LakehouseEnvironment() {
 
 Result<Config> LoadConfig(const ConfigSources& sources) {
   Config config;
+  AddDefaultAiProfiles(config.ai);
   if (sources.file) LH_RETURN_IF_ERROR(ApplyFile(*sources.file, config));
   LH_RETURN_IF_ERROR(ApplyEnv(sources.env, config));
+  LH_RETURN_IF_ERROR(CheckAiDefaults(config.ai));
   auto& primary = config.storage.buckets["primary"];
   primary.name = "primary";
   return config;
@@ -401,6 +616,16 @@ std::string ConfigToToml(const Config& c) {
   out += "[storage]\n";
   out += fmt::format("data_dir = {}\n\n", Quote(c.storage.data_dir));
   for (const auto& [name, bucket] : c.storage.buckets) {
+    if (bucket.backend == "s3") {
+      // secret_ref is a reference, not a secret, so it may be printed.
+      out += fmt::format(
+          "[storage.buckets.{}]\nbackend = {}\nendpoint = {}\nregion = {}\nbucket = {}\nurl_style = {}\n"
+          "secret_ref = {}\nconnect_timeout_ms = {}\nrequest_timeout_ms = {}\nmax_attempts = {}\n\n",
+          name, Quote(bucket.backend), Quote(bucket.endpoint), Quote(bucket.region), Quote(bucket.bucket),
+          Quote(bucket.url_style), Quote(bucket.secret_ref), bucket.connect_timeout_ms,
+          bucket.request_timeout_ms, bucket.max_attempts);
+      continue;
+    }
     out += fmt::format("[storage.buckets.{}]\nbackend = {}\npath = {}\n\n", name, Quote(bucket.backend),
                        Quote(bucket.path));
   }
@@ -408,6 +633,20 @@ std::string ConfigToToml(const Config& c) {
   out += fmt::format("memory_limit = {}\nthreads = {}\nextension_dir = {}\ntemp_dir = {}\n",
                      Quote(c.engine.memory_limit), c.engine.threads, Quote(c.engine.extension_dir),
                      Quote(c.engine.temp_dir));
+  out += "\n[query]\n";
+  out += fmt::format(
+      "memory_limit = {}\nthreads = {}\ntimeout_ms = {}\nmax_timeout_ms = {}\nmax_result_rows = {}\n",
+      Quote(c.query.memory_limit), c.query.threads, c.query.timeout_ms, c.query.max_timeout_ms,
+      c.query.max_result_rows);
+  out += "\n[ai]\n";
+  out += fmt::format("embed_profile = {}\ngenerate_profile = {}\nmax_texts = {}\nthreads = {}\n",
+                     Quote(c.ai.embed_profile), Quote(c.ai.generate_profile), c.ai.max_texts, c.ai.threads);
+  for (const auto& [name, p] : c.ai.profiles) {
+    out += fmt::format("\n[ai.profiles.{}]\ntask = {}\nbackend = {}\nmodel = {}\npath = {}\n", name,
+                       Quote(p.task), Quote(p.backend), Quote(p.model), Quote(p.path));
+    out += fmt::format("version = {}\ndims = {}\nbatch_size = {}\ncontext = {}\nparallel = {}\n",
+                       Quote(p.version), p.dims, p.batch_size, p.context, p.parallel);
+  }
   return out;
 }
 

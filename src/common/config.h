@@ -35,8 +35,16 @@ struct LogOptions {
 //! One bucket: [storage.buckets.NAME].
 struct BucketOptions {
   std::string name;               //!< the table key, e.g. "primary"
-  std::string backend = "local";  //!< local (a directory); s3 comes later
+  std::string backend = "local";  //!< local (a directory) | s3 (an S3-compatible service)
   std::string path;               //!< local root directory; empty means storage.data_dir (primary only)
+  std::string endpoint;  //!< s3: e.g. "http://127.0.0.1:9000" or "https://s3.eu-west-1.amazonaws.com"
+  std::string region = "us-east-1";  //!< s3: the signing region
+  std::string bucket;                //!< s3: the remote bucket's name; empty means `name`
+  std::string url_style = "path";    //!< s3: path (endpoint/bucket/key) | virtual (bucket.endpoint/key)
+  std::string secret_ref;  //!< s3: env:NAME or file:PATH holding "ACCESS_KEY:SECRET_KEY"; never the secret
+  int connect_timeout_ms = 5000;   //!< s3: connect limit per attempt
+  int request_timeout_ms = 60000;  //!< s3: whole-request limit per attempt
+  int max_attempts = 4;            //!< s3: tries per request (retries on 5xx and transport errors)
 };
 
 //! [storage] -- object storage.
@@ -53,11 +61,45 @@ struct EngineOptions {
   std::string temp_dir;       //!< spill directory; empty means DuckDB's default
 };
 
+//! One model profile: [ai.profiles.NAME].
+struct AiProfileOptions {
+  std::string name;               //!< the table key, e.g. "minilm"
+  std::string task = "embed";     //!< embed | generate
+  std::string backend = "llama";  //!< llama (embedded llama.cpp; the only backend so far)
+  std::string model;              //!< model name recorded with results (and sent to remote servers)
+  std::string path;               //!< the GGUF file
+  std::string version = "1";      //!< model version recorded with every embedding
+  int dims = 0;                   //!< embedding dimensions; 0 means read them from the model
+  int batch_size = 2048;          //!< llama: tokens per forward pass
+  int context = 0;                //!< tokens one input may use; 0 means the model's own limit
+  int parallel = 2;               //!< llama: concurrent calls (one context each)
+};
+
+//! [ai] -- embedding and generation models.
+struct AiOptions {
+  std::string embed_profile = "minilm";              //!< profile used when a request names none
+  std::string generate_profile = "smollm2";          //!< profile used when a request names none
+  int max_texts = 256;                               //!< texts one embed request may carry
+  int threads = 0;                                   //!< CPU threads per embedded call; 0 = one per core
+  std::map<std::string, AiProfileOptions> profiles;  //!< defaults: minilm and smollm2 (bootstrap's models)
+};
+
+//! [query] -- POST /query and `lakehouse query`: limits of the read-only SQL sandbox.
+struct QueryServiceOptions {
+  std::string memory_limit = "2GB";      //!< DuckDB memory limit of the sandbox; "" = DuckDB's default
+  int threads = 0;                       //!< DuckDB threads of the sandbox; 0 means one per core
+  int64_t timeout_ms = 30000;            //!< deadline of a query that names none
+  int64_t max_timeout_ms = 300000;       //!< the largest timeout_ms a query may ask for
+  int64_t max_result_rows = 10'000'000;  //!< results with more rows fail (413)
+};
+
 struct Config {
   ServerOptions server;
   LogOptions log;
   StorageOptions storage;
   EngineOptions engine;
+  QueryServiceOptions query;
+  AiOptions ai;
   std::string source = "(defaults)";  //!< the file the config came from, for messages
 };
 

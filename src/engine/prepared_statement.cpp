@@ -1,6 +1,7 @@
 #include "engine/prepared_statement.h"
 
 #include <exception>
+#include <iterator>
 #include <string>
 #include <utility>
 
@@ -23,6 +24,20 @@ PreparedStatement& PreparedStatement::operator=(PreparedStatement&& other) noexc
 PreparedStatement::~PreparedStatement() = default;
 
 std::size_t PreparedStatement::parameter_count() const { return impl_ ? duckdb_nparams(impl_->handle) : 0; }
+
+std::string_view PreparedStatement::statement_type() const {
+  // Indexed by duckdb_statement_type, whose values are stable in DuckDB's C API.
+  static constexpr std::string_view kNames[] = {
+      "INVALID",      "SELECT",       "INSERT",      "UPDATE", "EXPLAIN",       "DELETE",
+      "PREPARE",      "CREATE",       "EXECUTE",     "ALTER",  "TRANSACTION",   "COPY",
+      "ANALYZE",      "VARIABLE_SET", "CREATE_FUNC", "DROP",   "EXPORT",        "PRAGMA",
+      "VACUUM",       "CALL",         "SET",         "LOAD",   "RELATION",      "EXTENSION",
+      "LOGICAL_PLAN", "ATTACH",       "DETACH",      "MULTI",  "COPY_DATABASE", "UPDATE_EXTENSIONS",
+      "MERGE_INTO"};
+  if (!impl_) return kNames[0];
+  const auto type = static_cast<std::size_t>(duckdb_prepared_statement_type(impl_->handle));
+  return type < std::size(kNames) ? kNames[type] : kNames[0];
+}
 
 Status PreparedStatement::Bind(std::size_t index, const Value& value) {
   if (!impl_) return Moved();

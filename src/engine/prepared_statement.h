@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string_view>
 
 #include "common/status.h"
 #include "engine/query_result.h"
@@ -29,6 +30,12 @@ class PreparedStatement {
 
   //! Number of parameters the statement takes.
   std::size_t parameter_count() const;
+
+  //! DuckDB's classification of the statement, upper case: "SELECT" (which also covers WITH,
+  //! VALUES, FROM-first queries, DESCRIBE, SHOW and SUMMARIZE), "INSERT", "COPY", "EXPLAIN", "SET",
+  //! "PRAGMA", "CALL", "ATTACH", ...; "INVALID" if DuckDB does not say. Lets callers allow only
+  //! some kinds of statement (e.g. a read-only query endpoint) before running anything.
+  std::string_view statement_type() const;
 
   //! Binds `value` to parameter `index` (1-based, as in `$1`). Any scalar value (and NULL) can be
   //! bound; DuckDB casts it to the parameter's type where needed. Returns InvalidArgument for an

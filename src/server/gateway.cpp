@@ -2,14 +2,22 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <mutex>
 
+#include "catalog/catalog.h"
 #include "common/log.h"
-#include "engine/connection.h"
+#include "demo/staffing_demo.h"
 #include "engine/database.h"
+#include "ingest/ingester.h"
+#include "query/query_service.h"
+#include "server/ai_routes.h"
+#include "server/catalog_tables.h"
+#include "server/dataset_routes.h"
 #include "server/health_monitor.h"
 #include "server/http_error.h"
 #include "server/http_server.h"
+#include "server/query_routes.h"
 #include "server/router.h"
 #include "storage/bucket_registry.h"
 
@@ -40,9 +48,10 @@ class Gateway::Impl {
 
   Config config;
   std::unique_ptr<BucketRegistry> buckets;
-  std::unique_ptr<engine::Database> database;
-  std::mutex probe_mu;  // the probe connection is used by the health thread only, but be explicit
-  std::optional<engine::Connection> probe;
+  std::unique_ptr<catalog::Catalog> catalog;
+  std::unique_ptr<ingest::Ingester> ingester;
+  std::unique_ptr<query::QueryService> query;  // POST /query: read-only SQL over the datasets
+  std::unique_ptr<ai::ModelRegistry> models;   // /ai: model profiles, loaded on first use
   std::mutex bucket_states_mu;
   Json last_bucket_states = Json::object();  // {bucket: {"status", "error"?}} from the last check
   HealthMonitor health;
@@ -81,25 +90,24 @@ void Gateway::Impl::AddHealthChecks() {
     result.detail = {{"buckets", std::move(bucket_states)}};
     return result;
   });
-  health.AddService("catalog", [this] { return CountObjects("_catalog/manifests/", "manifest_objects"); });
+  health.AddService("catalog", [this] {
+    ServiceHealth result;
+    result.detail = {{"datasets", catalog->dataset_count()}};
+    return result;
+  });
   health.AddService("query", [this] {
     ServiceHealth result;
-    std::lock_guard lock(probe_mu);
-    auto answer = probe->Query("SELECT 42");
+    auto answer = query->Health();
     if (!answer.ok()) {
       result.status = "down";
       result.detail = {{"engine", "duckdb"}, {"error", answer.status().message()}};
       return result;
     }
-    result.detail = {{"engine", "duckdb"}, {"version", database->Version()}};
+    result.detail = std::move(answer).value();
     return result;
   });
   health.AddService("journal", [this] { return CountObjects("_journal/events/", "event_batches"); });
-  health.AddService("ai", [] {
-    ServiceHealth result;
-    result.detail = {{"model_profiles", 0}};
-    return result;
-  });
+  health.AddService("ai", [this] { return AiServiceHealth(*models); });
   health.AddService("vector", [this] { return CountObjects("vectors/", "vector_objects"); });
   health.AddService("tools", [] {
     ServiceHealth result;
@@ -144,6 +152,9 @@ void Gateway::Impl::AddRoutes() {
     }
     return HttpResponse::FromJson(200, {{"buckets", list}});
   });
+  RegisterQueryRoutes(router, *query);
+  RegisterDatasetRoutes(router, *catalog, *ingester, config.engine.temp_dir);
+  RegisterAiRoutes(router, *models);
 }
 
 Gateway::Gateway(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -159,13 +170,28 @@ Result<std::unique_ptr<Gateway>> Gateway::Open(const Config& config) {
   db_options.threads = static_cast<uint32_t>(config.engine.threads);
   db_options.extension_dir = config.engine.extension_dir;
   db_options.temp_dir = config.engine.temp_dir;
-  auto database = engine::Database::Open(db_options);
-  if (!database.ok()) return database.status().WithContext("cannot start the query engine");
-  impl->database = std::move(database).value();
-  auto probe = engine::Connection::Open(*impl->database);
-  if (!probe.ok()) return probe.status().WithContext("cannot connect to the query engine");
-  impl->probe.emplace(std::move(probe).value());
 
+  catalog::CatalogOptions catalog_options;
+  catalog_options.engine = db_options;
+  catalog_options.scratch_dir = config.engine.temp_dir;
+  auto opened_catalog = catalog::Catalog::Open(*impl->buckets, catalog_options);
+  if (!opened_catalog.ok()) return opened_catalog.status().WithContext("cannot open the catalog");
+  impl->catalog = std::move(opened_catalog).value();
+  ingest::IngestOptions ingest_options;
+  ingest_options.engine = db_options;
+  ingest_options.scratch_dir = config.engine.temp_dir;
+  LH_ASSIGN_OR_RETURN(impl->ingester,
+                      ingest::Ingester::Create(*impl->catalog, *impl->buckets, ingest_options));
+
+  query::QueryOptions query_options;
+  query_options.sandbox = {config.query.memory_limit, static_cast<uint32_t>(config.query.threads),
+                           config.engine.extension_dir, config.engine.temp_dir};
+  query_options.timeout_ms = std::min(config.query.timeout_ms, config.query.max_timeout_ms);
+  query_options.max_timeout_ms = config.query.max_timeout_ms;
+  query_options.max_result_rows = static_cast<uint64_t>(config.query.max_result_rows);
+  impl->query = std::make_unique<query::QueryService>(query_options, CatalogTables(*impl->catalog));
+
+  impl->models = std::make_unique<ai::ModelRegistry>(config.ai);
   impl->AddHealthChecks();
   impl->AddRoutes();
   HttpServerOptions http_options;
@@ -177,6 +203,32 @@ Result<std::unique_ptr<Gateway>> Gateway::Open(const Config& config) {
   http_options.access_log = config.log.access_log;
   impl->http = std::make_unique<HttpServer>(http_options, impl->router);
   return std::unique_ptr<Gateway>(new Gateway(std::move(impl)));
+}
+
+Result<int> Gateway::LoadDemoIfEmpty() {
+  if (impl_->catalog->dataset_count() > 0) return 0;
+  LH_ASSIGN_OR_RETURN(auto files, demo::GenerateStaffingDemo({}));
+  auto scratch = catalog::ScratchDirectory::Create(impl_->config.engine.temp_dir, "demo");
+  if (!scratch.ok()) return scratch.status().WithContext("cannot prepare the demo files");
+  LH_RETURN_IF_ERROR(demo::WriteStaffingDemo(files, (*scratch)->path()));
+  int loaded = 0;
+  for (const auto& file : files) {
+    ingest::IngestRequest request;
+    request.name = file.dataset;
+    request.path = (*scratch)->path() + "/" + file.file_name;
+    request.format = file.format;
+    request.owner = "demo";
+    request.source_system = "staffing-demo";
+    request.description = file.description;
+    request.tags = {"demo"};
+    auto result = impl_->ingester->Ingest(request);
+    if (!result.ok()) return result.status().WithContext("loading demo dataset '" + file.dataset + "'");
+    log::Info("demo dataset loaded", {{"dataset", file.dataset},
+                                      {"rows", result->manifest.row_count},
+                                      {"version", result->manifest.version}});
+    ++loaded;
+  }
+  return loaded;
 }
 
 Status Gateway::Start() {

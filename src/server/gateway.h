@@ -20,6 +20,11 @@ class Gateway {
   static Result<std::unique_ptr<Gateway>> Open(const Config& config);
   ~Gateway();
 
+  //! Loads the staffing demo (candidates, resumes, clients, contracts, placements) through the
+  //! ingest path when the catalog has no datasets yet; does nothing otherwise. Returns the
+  //! number of datasets loaded, or the first ingest error.
+  Result<int> LoadDemoIfEmpty();
+
   //! Runs the first health checks and starts listening. Unavailable if the port is taken.
   Status Start();
 

@@ -2,6 +2,7 @@
 // nothing of the network library, so a handler can be tested by calling it directly.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -31,10 +32,20 @@ struct HttpRequest {
 };
 
 struct HttpResponse {
+  //! Appends the next piece of a streamed body to `out` (which arrives empty) and returns true
+  //! while more follows, false with the last piece. A non-OK Status ends the stream early: the
+  //! connection is closed without the final chunk, so the client sees an incomplete body.
+  using BodyProducer = std::function<Result<bool>(std::string& out)>;
+
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  //!< extra headers
+  //! When set, the body is streamed instead of `body`: the server calls the producer on the
+  //! connection's I/O thread, each time the previous piece has been written to the socket, and
+  //! sends the pieces with chunked transfer encoding (HTTP/1.1) or until close (HTTP/1.0). So a
+  //! response of any size is never held in memory whole, and a slow client slows the producer.
+  BodyProducer body_producer;
 
   //! A JSON response with the given status.
   static HttpResponse FromJson(int status, const Json& value);

@@ -184,6 +184,9 @@ class Session : public std::enable_shared_from_this<Session> {
     const bool head = method_ == "HEAD";
     // A shutdown that began while the handler ran still gets this answer, then the connection closes.
     keep_alive = keep_alive && !server_.stopping.load();
+    if (response.body_producer && !head) {
+      return RespondStreaming(std::move(response), std::move(request_id), version, keep_alive);
+    }
     res_ = {};
     res_.version(version);
     res_.result(static_cast<unsigned>(response.status));
@@ -200,6 +203,77 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(server_.options.request_timeout);
     http::async_write(stream_, res_,
                       beast::bind_front_handler(&Session::OnWrite, shared_from_this(), keep_alive));
+  }
+
+  // Sends the head, then one piece from the producer per completed write. HTTP/1.0 has no chunked
+  // encoding, so there the body simply ends when the connection closes.
+  void RespondStreaming(HttpResponse response, std::string request_id, unsigned version, bool keep_alive) {
+    chunked_ = version >= 11;
+    if (!chunked_) keep_alive = false;
+    stream_head_ = {};
+    stream_head_.version(version);
+    stream_head_.result(static_cast<unsigned>(response.status));
+    stream_head_.set(http::field::server, kServerName);
+    stream_head_.set(http::field::content_type, response.content_type);
+    stream_head_.set("X-Request-Id", request_id);
+    for (const auto& [name, value] : response.headers) stream_head_.set(name, value);
+    stream_head_.keep_alive(keep_alive);
+    if (chunked_) stream_head_.chunked(true);
+    producer_ = std::move(response.body_producer);
+    producer_done_ = false;
+    streamed_bytes_ = 0;
+    status_ = response.status;
+    request_id_ = std::move(request_id);
+    head_serializer_.emplace(stream_head_);
+    stream_.expires_after(server_.options.request_timeout);
+    http::async_write_header(
+        stream_, *head_serializer_,
+        beast::bind_front_handler(&Session::OnStreamWrite, shared_from_this(), keep_alive));
+  }
+
+  void OnStreamWrite(bool keep_alive, beast::error_code ec, std::size_t bytes) {
+    streamed_bytes_ += bytes;
+    if (ec) return FinishStream(ec.message());
+    if (producer_done_) {
+      // The last piece (and, when chunked, the final chunk) is out: the response is complete.
+      producer_ = nullptr;
+      return OnWrite(keep_alive, ec, streamed_bytes_);
+    }
+    piece_.clear();
+    while (piece_.empty() && !producer_done_) {
+      Result<bool> more = Status::Internal("the body producer threw");
+      try {
+        more = producer_(piece_);
+      } catch (const std::exception& err) {
+        more = Status::Internal(err.what());
+      }
+      if (!more.ok()) return FinishStream(more.status().ToString());
+      producer_done_ = !*more;
+    }
+    stream_.expires_after(server_.options.request_timeout);
+    auto next = beast::bind_front_handler(&Session::OnStreamWrite, shared_from_this(), keep_alive);
+    if (!chunked_) return net::async_write(stream_, net::buffer(piece_), std::move(next));
+    if (producer_done_) {
+      if (piece_.empty()) return net::async_write(stream_, http::make_chunk_last(), std::move(next));
+      return net::async_write(
+          stream_, http::make_chunk(net::buffer(piece_)),
+          [self = shared_from_this(), keep_alive](beast::error_code write_ec, std::size_t n) {
+            self->streamed_bytes_ += n;
+            if (write_ec) return self->FinishStream(write_ec.message());
+            net::async_write(self->stream_, http::make_chunk_last(),
+                             beast::bind_front_handler(&Session::OnStreamWrite, self, keep_alive));
+          });
+    }
+    net::async_write(stream_, http::make_chunk(net::buffer(piece_)), std::move(next));
+  }
+
+  // Ends a stream that could not complete: logs why and closes the connection mid-body, which is
+  // the only honest signal left once the status line has been sent.
+  void FinishStream(const std::string& why) {
+    producer_ = nullptr;
+    log::Warn("streamed response ended early",
+              {{"request_id", request_id_}, {"path", path_}, {"bytes", streamed_bytes_}, {"error", why}});
+    OnWrite(false, beast::error_code{}, streamed_bytes_);
   }
 
   void OnWrite(bool keep_alive, beast::error_code ec, std::size_t bytes) {
@@ -229,6 +303,14 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;
+  // Streaming state (RespondStreaming); one streamed response at a time per connection.
+  http::response<http::empty_body> stream_head_;
+  std::optional<http::response_serializer<http::empty_body>> head_serializer_;
+  HttpResponse::BodyProducer producer_;
+  std::string piece_;
+  bool chunked_ = true;
+  bool producer_done_ = false;
+  std::size_t streamed_bytes_ = 0;
   bool busy_ = false;
   std::string remote_;
   std::string method_;

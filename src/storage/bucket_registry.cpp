@@ -11,13 +11,14 @@
 #include <utility>
 
 #include "storage/local_object_store.h"
+#include "storage/s3_object_store.h"
 
 namespace lakehouse {
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::string_view kBackends = "local";
+constexpr std::string_view kBackends = "local, s3";
 
 struct PlannedBucket {
   std::string name;
@@ -27,6 +28,7 @@ struct PlannedBucket {
 
 Result<PlannedBucket> Plan(const std::string& name, const BucketOptions& bucket,
                            const std::string& data_dir) {
+  if (bucket.backend == "s3") return PlannedBucket{name, "", ""};
   if (bucket.backend != "local") {
     return Status::InvalidArgument(
         fmt::format("bucket '{}' uses backend '{}', which this build does not have; set "
@@ -63,16 +65,44 @@ bool Overlaps(const std::string& a, const std::string& b) {
   return a == b || inside(a, b) || inside(b, a);
 }
 
+// Builds an s3 bucket's store; its credentials are resolved here and kept only in the store.
+Result<std::unique_ptr<ObjectStore>> OpenS3(const BucketOptions& bucket, const SecretsProvider& secrets) {
+  if (bucket.secret_ref.empty()) {
+    return Status::InvalidArgument(fmt::format(
+        "bucket '{}' has no secret_ref; set storage.buckets.{}.secret_ref to env:NAME or file:PATH",
+        bucket.name, bucket.name));
+  }
+  Result<AccessKeyPair> credentials = secrets.Resolve(bucket.secret_ref);
+  if (!credentials.ok()) return credentials.status().WithContext(fmt::format("bucket '{}'", bucket.name));
+  S3Options s3;
+  s3.endpoint = bucket.endpoint;
+  s3.region = bucket.region;
+  s3.bucket = bucket.bucket.empty() ? bucket.name : bucket.bucket;
+  s3.virtual_host_style = bucket.url_style == "virtual";
+  s3.connect_timeout_ms = bucket.connect_timeout_ms;
+  s3.request_timeout_ms = bucket.request_timeout_ms;
+  s3.max_attempts = bucket.max_attempts;
+  LH_ASSIGN_OR_RETURN(std::unique_ptr<S3ObjectStore> store,
+                      S3ObjectStore::Open(bucket.name, std::move(s3), std::move(credentials).value()));
+  return std::unique_ptr<ObjectStore>(std::move(store));
+}
+
 }  // namespace
 
-Result<std::unique_ptr<BucketRegistry>> BucketRegistry::Open(const StorageOptions& options) {
+Result<std::unique_ptr<BucketRegistry>> BucketRegistry::Open(const StorageOptions& options,
+                                                             const SecretsProvider* secrets) {
+  const EnvFileSecretsProvider default_secrets;
+  if (secrets == nullptr) secrets = &default_secrets;
   std::map<std::string, BucketOptions> buckets = options.buckets;
-  buckets.try_emplace(std::string(kPrimaryBucket), BucketOptions{std::string(kPrimaryBucket), "local", ""});
+  BucketOptions default_primary;
+  default_primary.name = kPrimaryBucket;
+  buckets.try_emplace(std::string(kPrimaryBucket), std::move(default_primary));
 
   std::vector<PlannedBucket> plans;
   for (const auto& [name, bucket] : buckets) {
     LH_ASSIGN_OR_RETURN(PlannedBucket plan, Plan(name, bucket, options.data_dir));
     for (const PlannedBucket& other : plans) {
+      if (plan.resolved.empty() || other.resolved.empty()) continue;  // s3 buckets have no directory
       if (Overlaps(plan.resolved, other.resolved)) {
         return Status::InvalidArgument(fmt::format(
             "buckets '{}' ({}) and '{}' ({}) share a directory or one lies inside the other; give each "
@@ -85,6 +115,14 @@ Result<std::unique_ptr<BucketRegistry>> BucketRegistry::Open(const StorageOption
 
   std::unique_ptr<BucketRegistry> registry(new BucketRegistry());
   for (PlannedBucket& plan : plans) {
+    const BucketOptions& bucket = buckets.at(plan.name);
+    if (bucket.backend == "s3") {
+      BucketOptions named = bucket;
+      named.name = plan.name;
+      LH_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store, OpenS3(named, *secrets));
+      registry->stores_.emplace(std::move(plan.name), std::move(store));
+      continue;
+    }
     LH_ASSIGN_OR_RETURN(std::unique_ptr<LocalObjectStore> store,
                         LocalObjectStore::Open(plan.name, plan.root));
     registry->stores_.emplace(std::move(plan.name), std::move(store));

@@ -17,6 +17,7 @@
 #include "common/config.h"
 #include "common/status.h"
 #include "storage/object_store.h"
+#include "storage/secrets_provider.h"
 
 namespace lakehouse {
 
@@ -33,7 +34,10 @@ class BucketRegistry {
   //! `data_dir` is added (LoadConfig always adds one). Returns InvalidArgument naming the bucket
   //! for an unknown backend, a missing path, or two buckets whose roots are the same directory
   //! or nested; otherwise the error of the first bucket that fails to open.
-  static Result<std::unique_ptr<BucketRegistry>> Open(const StorageOptions& options);
+  //! An s3 bucket's credentials come from `secrets` (default: EnvFileSecretsProvider) resolving its
+  //! secret_ref; opening one does no network I/O, so an unreachable endpoint shows in its health.
+  static Result<std::unique_ptr<BucketRegistry>> Open(const StorageOptions& options,
+                                                      const SecretsProvider* secrets = nullptr);
 
   //! Returns the bucket called `name`, or NotFound listing the buckets that exist.
   Result<ObjectStore*> Get(std::string_view name) const;

@@ -156,5 +156,28 @@ TEST_F(ConfigFile, RenderedConfigLoadsBackToTheSameValues) {
             ConfigToToml(*config).substr(ConfigToToml(*config).find('\n')));
 }
 
+TEST_F(ConfigFile, QuerySectionSetsTheSandboxLimits) {
+  auto defaults = LoadConfig(ConfigSources{});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->query.memory_limit, "2GB");
+  EXPECT_EQ(defaults->query.timeout_ms, 30000);
+  EXPECT_EQ(defaults->query.max_result_rows, 10'000'000);
+  auto config = Load(
+      "[query]\nmemory_limit = \"512MiB\"\nthreads = 2\ntimeout_ms = 1000\nmax_timeout_ms = 5000\n"
+      "max_result_rows = 100\n",
+      {{"LAKEHOUSE_QUERY_TIMEOUT_MS", "2000"}});
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->query.memory_limit, "512MiB");
+  EXPECT_EQ(config->query.threads, 2);
+  EXPECT_EQ(config->query.timeout_ms, 2000) << "the environment overrides the file";
+  EXPECT_EQ(config->query.max_timeout_ms, 5000);
+  EXPECT_EQ(config->query.max_result_rows, 100);
+  EXPECT_NE(ConfigToToml(*config).find("[query]\nmemory_limit = \"512MiB\""), std::string::npos);
+  auto bad = Load("[query]\nmax_result_rows = 0\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("max_result_rows"), std::string::npos) << bad.status().message();
+  EXPECT_FALSE(Load("[query]\nmemory_limit = \"lots\"\n").ok());
+}
+
 }  // namespace
 }  // namespace lakehouse

@@ -156,3 +156,51 @@ TEST(Cli, PrintsVersionHelpAndEffectiveConfig) {
 
 }  // namespace
 }  // namespace lakehouse::testing
+
+namespace lakehouse::testing {
+namespace {
+
+TEST(ServeDemo, FirstStartLoadsTheStaffingDemoAndSqlSeesIt) {
+  ServerProcess server({"--demo"});
+  ASSERT_TRUE(server.ok()) << server.error();
+  HttpReply datasets = HttpCall(server.port(), "GET", "/datasets");
+  ASSERT_EQ(datasets.status, 200) << datasets.body;
+  EXPECT_EQ(nlohmann::json::parse(datasets.body)["count"], 5);
+
+  HttpReply zips = HttpCall(
+      server.port(), "POST", "/query",
+      R"({"sql": "SELECT count(*) AS n, count(*) FILTER (WHERE zip LIKE '0%') AS leading_zero FROM candidates"})");
+  ASSERT_EQ(zips.status, 200) << zips.body;
+  auto row = nlohmann::json::parse(zips.body)["rows"][0];
+  EXPECT_GE(row[0].get<int64_t>(), 2000);
+  EXPECT_GT(row[1].get<int64_t>(), 0) << "ZIP codes keep their leading zeros through ingest";
+
+  HttpReply joined =
+      HttpCall(server.port(), "POST", "/query",
+               R"j({"sql": "SELECT count(*) FROM placements p JOIN candidates c USING (candidate_id)"})j");
+  ASSERT_EQ(joined.status, 200) << joined.body;
+  EXPECT_GT(nlohmann::json::parse(joined.body)["rows"][0][0].get<int64_t>(), 0);
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
+}
+
+TEST(ServeDemo, ASecondStartKeepsTheDataAndLoadsNothingAgain) {
+  ServerProcess first({"--demo"});
+  ASSERT_TRUE(first.ok()) << first.error();
+  ASSERT_EQ(first.Stop(SIGTERM), 0);
+  // Start again on the same data directory.
+  ServerProcess second({"--demo", "--data-dir", first.data_dir() + "/data"});
+  ASSERT_TRUE(second.ok()) << second.error();
+  EXPECT_NE(second.Logs().find("demo not loaded"), std::string::npos) << second.Logs();
+  HttpReply datasets = HttpCall(second.port(), "GET", "/datasets");
+  EXPECT_EQ(nlohmann::json::parse(datasets.body)["count"], 5);
+  ASSERT_EQ(second.Stop(SIGTERM), 0);
+
+  // `lakehouse query` reads the same datasets without a server.
+  CommandResult cli = RunLakehouse({"query", "SELECT count(*) AS n FROM resumes", "--format", "csv",
+                                    "--data-dir", first.data_dir() + "/data"});
+  EXPECT_EQ(cli.exit_code, 0) << cli.err;
+  EXPECT_EQ(cli.out, "n\r\n2000\r\n") << "CSV rows end in CRLF (RFC 4180)";
+}
+
+}  // namespace
+}  // namespace lakehouse::testing

@@ -170,5 +170,32 @@ TEST_F(PreparedStatementTest, NestedValuesCannotBeBound) {
   EXPECT_EQ(statement->Bind(1, Value::Text(TypeId::kList, "[1, 2]")).code(), StatusCode::kInvalidArgument);
 }
 
+TEST(PreparedStatementType, NamesTheKindOfStatementBeforeItRuns) {
+  auto db = OpenMemoryDatabase();
+  ASSERT_NE(db, nullptr);
+  auto connection = Connection::Open(*db);
+  ASSERT_TRUE(connection.ok());
+  ASSERT_TRUE(connection->Execute("CREATE TABLE t (i INTEGER)").ok());
+  const std::vector<std::pair<std::string, std::string_view>> cases = {
+      {"SELECT 1", "SELECT"},
+      {"WITH a AS (SELECT 1) SELECT * FROM a", "SELECT"},
+      {"VALUES (1)", "SELECT"},
+      {"DESCRIBE t", "SELECT"},
+      {"INSERT INTO t VALUES (1)", "INSERT"},
+      {"DELETE FROM t", "DELETE"},
+      {"CREATE TABLE u (i INTEGER)", "CREATE"},
+      {"EXPLAIN SELECT 1", "EXPLAIN"},
+      {"SET threads = 1", "SET"},
+      {"CALL pragma_version()", "CALL"},
+  };
+  for (const auto& [sql, type] : cases) {
+    auto statement = connection->Prepare(sql);
+    ASSERT_TRUE(statement.ok()) << sql << ": " << statement.status().ToString();
+    EXPECT_EQ(statement->statement_type(), type) << sql;
+  }
+  auto rows = QueryValue(*connection, "SELECT count(*) FROM t");
+  EXPECT_EQ(rows.AsInt64(), 0) << "preparing runs nothing";
+}
+
 }  // namespace
 }  // namespace lakehouse::engine

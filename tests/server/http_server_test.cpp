@@ -13,6 +13,7 @@ namespace {
 
 using lakehouse::testing::HttpCall;
 using lakehouse::testing::HttpReply;
+using lakehouse::testing::RawExchange;
 
 HttpServerOptions TestOptions() {
   HttpServerOptions options;
@@ -104,6 +105,68 @@ TEST(HttpServer, BindFailureNamesTheAddress) {
   bad_host.host = "not a host name";
   HttpServer third(bad_host, router);
   EXPECT_EQ(third.Start().code(), StatusCode::kInvalidArgument);
+}
+
+// A producer that yields `pieces` pieces "piece-<i>\n", then fails if `fail` is set.
+HttpResponse Streamed(int pieces, bool fail) {
+  HttpResponse response;
+  response.content_type = "text/plain";
+  response.body_producer = [pieces, fail, next = 0](std::string& out) mutable -> Result<bool> {
+    if (next == pieces) {
+      if (fail) return Status::Internal("the producer gave up");
+      return false;
+    }
+    out = "piece-" + std::to_string(next++) + "\n";
+    return fail || next < pieces;
+  };
+  return response;
+}
+
+TEST(HttpServer, StreamedBodiesAreSentChunkedAndKeepTheConnection) {
+  Router router;
+  router.Add("GET", "/stream", [](HttpRequest&) { return Streamed(1000, false); });
+  HttpServer server(TestOptions(), router);
+  ASSERT_TRUE(server.Start().ok());
+  HttpReply reply = HttpCall(server.port(), "GET", "/stream");
+  ASSERT_EQ(reply.status, 200) << reply.error;
+  EXPECT_EQ(reply.Header("Transfer-Encoding"), "chunked");
+  EXPECT_EQ(reply.Header("Content-Type"), "text/plain");
+  EXPECT_FALSE(reply.Header("X-Request-Id").empty());
+  std::string expected;
+  for (int i = 0; i < 1000; ++i) expected += "piece-" + std::to_string(i) + "\n";
+  EXPECT_EQ(reply.body, expected);
+  // Two requests on one keep-alive connection: the second answer follows the first's final chunk.
+  const std::string raw = RawExchange(server.port(),
+                                      "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"
+                                      "GET /stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(raw.find("HTTP/1.1 200"), 0u);
+  EXPECT_NE(raw.find("0\r\n\r\nHTTP/1.1 200"), std::string::npos) << "final chunk, then the next response";
+  EXPECT_TRUE(raw.ends_with("\r\n0\r\n\r\n"));
+  server.Shutdown(std::chrono::seconds(1));
+}
+
+TEST(HttpServer, StreamedBodiesToHttp10ClientsEndWithTheConnection) {
+  Router router;
+  router.Add("GET", "/stream", [](HttpRequest&) { return Streamed(3, false); });
+  HttpServer server(TestOptions(), router);
+  ASSERT_TRUE(server.Start().ok());
+  const std::string raw = RawExchange(server.port(), "GET /stream HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(raw.find("HTTP/1.0 200"), 0u) << raw;
+  EXPECT_EQ(raw.find("chunked"), std::string::npos);
+  EXPECT_TRUE(raw.ends_with("\r\n\r\npiece-0\npiece-1\npiece-2\n")) << raw;
+  server.Shutdown(std::chrono::seconds(1));
+}
+
+TEST(HttpServer, AFailingProducerCutsTheStreamShort) {
+  Router router;
+  router.Add("GET", "/stream", [](HttpRequest&) { return Streamed(2, true); });
+  HttpServer server(TestOptions(), router);
+  ASSERT_TRUE(server.Start().ok());
+  const std::string raw = RawExchange(server.port(), "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_NE(raw.find("piece-1\n"), std::string::npos) << raw;
+  EXPECT_FALSE(raw.ends_with("0\r\n\r\n")) << "no final chunk after a failure: " << raw;
+  EXPECT_NE(HttpCall(server.port(), "GET", "/stream").error, "") << "a client sees the body incomplete";
+  server.Shutdown(std::chrono::seconds(1));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -98,7 +99,10 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::map<std::
     return;
   }
   data_dir_ = tmpl;
-  std::vector<std::string> args = {"serve", "--port", "0", "--data-dir", data_dir_ + "/data"};
+  std::vector<std::string> args = {"serve", "--port", "0"};
+  if (std::find(extra_args.begin(), extra_args.end(), "--data-dir") == extra_args.end()) {
+    args.insert(args.end(), {"--data-dir", data_dir_ + "/data"});
+  }
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   int err_pipe[2];
   if (pipe(err_pipe) != 0) {

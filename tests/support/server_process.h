@@ -26,8 +26,9 @@ CommandResult RunLakehouse(const std::vector<std::string>& args,
 
 class ServerProcess {
  public:
-  //! Starts `lakehouse serve --port 0 --data-dir <fresh temp dir> extra_args...` and waits for
-  //! its "listening" log line. Check ok() and error() afterwards.
+  //! Starts `lakehouse serve --port 0 --data-dir <fresh temp dir> extra_args...` (no default
+  //! --data-dir when extra_args has one) and waits for its "listening" log line. Check ok() and
+  //! error() afterwards.
   explicit ServerProcess(std::vector<std::string> extra_args = {},
                          std::map<std::string, std::string> env = {});
   ~ServerProcess();

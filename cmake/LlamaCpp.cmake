@@ -1,0 +1,26 @@
+# llama.cpp: the shared libraries, headers and llama-server that scripts/bootstrap built from the
+# llama-cpp-python source distribution pinned in deps/pins.txt, and the models it placed beside them.
+file(STRINGS ${PROJECT_SOURCE_DIR}/deps/pins.txt _pin REGEX "^sdist +llama-cpp-python ")
+string(REGEX REPLACE "^sdist +llama-cpp-python +([^ ]+) .*" "\\1" LAKEHOUSE_LLAMA_VERSION "${_pin}")
+if(DEFINED ENV{LAKEHOUSE_CACHE})
+  set(_cache "$ENV{LAKEHOUSE_CACHE}")
+else()
+  set(_cache "$ENV{HOME}/.cache/lakehouse")
+endif()
+set(LAKEHOUSE_LLAMA_HOME "${_cache}/llama.cpp-${LAKEHOUSE_LLAMA_VERSION}" CACHE PATH "llama.cpp built by scripts/bootstrap")
+set(LAKEHOUSE_MODELS_DIR "${_cache}/models" CACHE PATH "GGUF models placed by scripts/bootstrap")
+if(NOT EXISTS "${LAKEHOUSE_LLAMA_HOME}/lib/libllama.so" OR NOT EXISTS "${LAKEHOUSE_LLAMA_HOME}/include/llama.h")
+  message(FATAL_ERROR "llama.cpp (llama-cpp-python ${LAKEHOUSE_LLAMA_VERSION}) is not in ${LAKEHOUSE_LLAMA_HOME}. Run scripts/bootstrap first.")
+endif()
+add_library(llama SHARED IMPORTED GLOBAL)
+set_target_properties(llama PROPERTIES
+  IMPORTED_LOCATION "${LAKEHOUSE_LLAMA_HOME}/lib/libllama.so"
+  INTERFACE_SYSTEM_INCLUDE_DIRECTORIES "${LAKEHOUSE_LLAMA_HOME}/include"
+  INTERFACE_INCLUDE_DIRECTORIES "${LAKEHOUSE_LLAMA_HOME}/include")
+add_library(ggml SHARED IMPORTED GLOBAL)
+set_target_properties(ggml PROPERTIES IMPORTED_LOCATION "${LAKEHOUSE_LLAMA_HOME}/lib/libggml.so")
+add_library(ggml-base SHARED IMPORTED GLOBAL)
+set_target_properties(ggml-base PROPERTIES IMPORTED_LOCATION "${LAKEHOUSE_LLAMA_HOME}/lib/libggml-base.so")
+set_property(TARGET llama PROPERTY INTERFACE_LINK_LIBRARIES ggml ggml-base)
+list(APPEND CMAKE_BUILD_RPATH "${LAKEHOUSE_LLAMA_HOME}/lib")
+list(APPEND CMAKE_INSTALL_RPATH "${LAKEHOUSE_LLAMA_HOME}/lib")

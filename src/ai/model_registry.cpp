@@ -1,0 +1,127 @@
+#include "ai/model_registry.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "ai/llama_embedder.h"
+#include "ai/llama_generator.h"
+
+namespace lakehouse::ai {
+
+struct ModelRegistry::Slot {
+  AiProfileOptions profile;
+  mutable std::mutex mu;
+  std::unique_ptr<Embedder> embedder;    // guarded by mu until set, immutable after
+  std::unique_ptr<Generator> generator;  // guarded by mu until set, immutable after
+  std::string last_error;                // guarded by mu
+};
+
+ModelRegistry::ModelRegistry(AiOptions options) : options_(std::move(options)) {
+  for (const auto& [name, profile] : options_.profiles) {
+    auto slot = std::make_unique<Slot>();
+    slot->profile = profile;
+    slots_.push_back(std::move(slot));
+  }
+}
+
+ModelRegistry::~ModelRegistry() = default;
+
+Result<ModelRegistry::Slot*> ModelRegistry::Find(std::string_view profile, std::string_view task) {
+  std::string name(profile);
+  if (name.empty()) name = task == "embed" ? options_.embed_profile : options_.generate_profile;
+  for (auto& slot : slots_) {
+    if (slot->profile.name != name) continue;
+    if (slot->profile.task != task) {
+      return Status::InvalidArgument(
+          fmt::format("profile '{}' is a {} profile and cannot {}; pick a {} profile", name,
+                      slot->profile.task, task, task));
+    }
+    return slot.get();
+  }
+  std::string known;
+  for (const auto& slot : slots_) {
+    if (slot->profile.task == task) known += (known.empty() ? "" : ", ") + slot->profile.name;
+  }
+  return Status::NotFound(fmt::format(
+      "no model profile named '{}' (profiles that can {}: {}); see GET /ai/models", name, task, known));
+}
+
+Status ModelRegistry::Load(Slot& slot) {
+  const AiProfileOptions& p = slot.profile;
+  ModelInfo info{p.name, p.backend, p.model, p.version, p.dims, p.context};
+  LlamaOptions options;
+  options.model_path = p.path;
+  options.context = p.context;
+  options.batch_tokens = p.batch_size;
+  // One thread per core in all: ggml's workers spin while they wait, so more threads than cores
+  // (parallel calls times threads each) slows every call down.
+  options.threads =
+      options_.threads > 0 ? options_.threads : std::max(1, LlamaThreads(0) / std::max(1, p.parallel));
+  options.max_parallel = p.parallel;
+  Status st;
+  if (p.task == "embed") {
+    auto opened = LlamaEmbedder::Open(std::move(info), options);
+    if (opened.ok()) slot.embedder = std::move(opened).value();
+    st = opened.status();
+  } else {
+    auto opened = LlamaGenerator::Open(std::move(info), options);
+    if (opened.ok()) slot.generator = std::move(opened).value();
+    st = opened.status();
+  }
+  if (st.ok()) {
+    slot.last_error.clear();
+    return st;
+  }
+  slot.last_error = st.message();
+  // The request was fine; the model is what is missing, so callers see "unavailable".
+  return Status::Unavailable(fmt::format("model profile '{}' is unavailable: {}", p.name, st.message()));
+}
+
+Result<Embedder*> ModelRegistry::GetEmbedder(std::string_view profile) {
+  LH_ASSIGN_OR_RETURN(Slot * slot, Find(profile, "embed"));
+  std::lock_guard lock(slot->mu);
+  if (!slot->embedder) LH_RETURN_IF_ERROR(Load(*slot));
+  return slot->embedder.get();
+}
+
+Result<Generator*> ModelRegistry::GetGenerator(std::string_view profile) {
+  LH_ASSIGN_OR_RETURN(Slot * slot, Find(profile, "generate"));
+  std::lock_guard lock(slot->mu);
+  if (!slot->generator) LH_RETURN_IF_ERROR(Load(*slot));
+  return slot->generator.get();
+}
+
+Json ModelRegistry::Describe() const {
+  Json list = Json::array();
+  for (const auto& slot : slots_) {
+    const AiProfileOptions& p = slot->profile;
+    std::lock_guard lock(slot->mu);
+    const ModelInfo* info = slot->embedder    ? &slot->embedder->info()
+                            : slot->generator ? &slot->generator->info()
+                                              : nullptr;
+    Json entry = {{"name", p.name},
+                  {"task", p.task},
+                  {"backend", p.backend},
+                  {"model", p.model},
+                  {"version", p.version},
+                  {"dims", info != nullptr ? info->dims : p.dims},
+                  {"context", info != nullptr ? info->context : p.context},
+                  {"loaded", info != nullptr},
+                  {"default", p.name == options_.embed_profile || p.name == options_.generate_profile}};
+    if (!slot->last_error.empty()) entry["error"] = slot->last_error;
+    list.push_back(std::move(entry));
+  }
+  return list;
+}
+
+int ModelRegistry::LoadedCount() const {
+  int loaded = 0;
+  for (const auto& slot : slots_) {
+    std::lock_guard lock(slot->mu);
+    if (slot->embedder || slot->generator) ++loaded;
+  }
+  return loaded;
+}
+
+}  // namespace lakehouse::ai

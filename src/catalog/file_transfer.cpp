@@ -1,0 +1,55 @@
+#include "catalog/file_transfer.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <vector>
+
+#include "common/sha256.h"
+
+namespace lakehouse::catalog {
+namespace {
+constexpr std::size_t kChunkBytes = 4 << 20;
+}
+
+Result<UploadedFile> UploadFile(const std::string& path, ObjectStore& store, const std::string& key) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IOError(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
+  LH_ASSIGN_OR_RETURN(auto writer, store.NewWriter(key));
+  UploadedFile uploaded;
+  Sha256 hash;
+  std::vector<char> buffer(kChunkBytes);
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    auto got = static_cast<std::size_t>(in.gcount());
+    if (got == 0) break;
+    std::string_view piece(buffer.data(), got);
+    hash.Update(piece);
+    uploaded.size += got;
+    LH_RETURN_IF_ERROR(writer->Append(piece));
+  }
+  if (in.bad()) {
+    writer->Abort();
+    return Status::IOError(fmt::format("reading {} failed part way", path));
+  }
+  LH_RETURN_IF_ERROR(writer->Commit());
+  uploaded.sha256 = hash.HexDigest();
+  return uploaded;
+}
+
+Status DownloadFile(ObjectStore& store, const std::string& key, const std::string& path) {
+  LH_ASSIGN_OR_RETURN(auto info, store.Head(key));
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return Status::IOError(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+  for (std::uint64_t offset = 0; offset < info.size; offset += kChunkBytes) {
+    LH_ASSIGN_OR_RETURN(auto piece, store.GetRange(key, offset, kChunkBytes));
+    out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+  }
+  out.close();
+  if (!out) return Status::IOError(fmt::format("writing {} failed; check free space", path));
+  return Status::OK();
+}
+
+}  // namespace lakehouse::catalog

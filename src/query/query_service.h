@@ -1,0 +1,79 @@
+// QueryService: read-only SQL over the lakehouse's datasets.
+//
+// Every dataset the TableProvider lists is a table named after it (a view over its Parquet
+// files) in a SandboxDatabase, which can read those files and nothing else. A query must be one
+// SELECT-type statement; it runs under a deadline (default query.timeout_ms, at most
+// query.max_timeout_ms), a memory limit and a row limit, and its result streams (QueryStream).
+// The sandbox is rebuilt when the provider's list changes; queries in flight keep the one they
+// started on.
+//
+// Thread-safety: all methods may be called from many threads at once.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "common/json.h"
+#include "common/status.h"
+#include "query/query_error.h"
+#include "query/query_stream.h"
+#include "query/result_encoder.h"
+#include "query/sandbox_database.h"
+#include "query/table_source.h"
+
+namespace lakehouse::query {
+
+//! Limits and engine settings of the query service ([query] in lakehouse.toml).
+struct QueryOptions {
+  SandboxOptions sandbox;                      //!< memory limit, threads, extension and temp dirs
+  std::int64_t timeout_ms = 30'000;            //!< deadline of a query that names none
+  std::int64_t max_timeout_ms = 300'000;       //!< the largest deadline a query may ask for
+  std::uint64_t max_result_rows = 10'000'000;  //!< more rows than this fail the query
+};
+
+//! One query.
+struct QueryRequest {
+  std::string sql;                            //!< one read-only statement
+  ResultFormat format = ResultFormat::kJson;  //!< output format
+  std::optional<std::int64_t> timeout_ms;     //!< deadline; default QueryOptions::timeout_ms
+};
+
+//! A started query, or why it could not start.
+struct StartedQuery {
+  std::unique_ptr<QueryStream> stream;  //!< set on success
+  std::optional<QueryError> error;      //!< set on failure
+};
+
+class QueryService {
+ public:
+  //! The longest SQL text accepted, in bytes.
+  static constexpr std::size_t kMaxSqlBytes = 256 * 1024;
+
+  QueryService(QueryOptions options, TableProvider provider);
+
+  //! Validates and starts `request`. Errors: InvalidArgument for empty or oversized SQL, a bad
+  //! timeout, an unsupported format (arrow, for now), several statements, or SQL that does not
+  //! parse or bind; PermissionDenied for a statement that is not a read-only query or that
+  //! touches anything outside the served tables; DeadlineExceeded if time ran out; whatever the
+  //! provider or the engine returned if the tables cannot be served.
+  StartedQuery Start(const QueryRequest& request);
+
+  //! {"engine": "duckdb", "version", "tables"}; the error if the sandbox cannot answer SELECT 42.
+  Result<Json> Health();
+
+  const QueryOptions& options() const { return options_; }
+
+ private:
+  //! The sandbox for the provider's current tables, rebuilt if they changed.
+  Result<std::shared_ptr<SandboxDatabase>> CurrentSandbox();
+
+  const QueryOptions options_;
+  const TableProvider provider_;
+  std::mutex mu_;  // guards sandbox_ (and serialises rebuilds)
+  std::shared_ptr<SandboxDatabase> sandbox_;
+};
+
+}  // namespace lakehouse::query

@@ -1,0 +1,94 @@
+#include "query/sandbox_database.h"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+#include <utility>
+
+namespace lakehouse::query {
+namespace {
+
+std::string QuoteIdentifier(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string QuoteLiteral(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+std::string Lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+}  // namespace
+
+SandboxDatabase::SandboxDatabase(std::vector<TableSource> tables, std::unique_ptr<engine::Database> database)
+    : tables_(std::move(tables)), database_(std::move(database)) {}
+
+Result<engine::Connection> SandboxDatabase::Connect() { return engine::Connection::Open(*database_); }
+
+Result<std::shared_ptr<SandboxDatabase>> SandboxDatabase::Open(const std::vector<TableSource>& tables,
+                                                               const SandboxOptions& options) {
+  std::string views;
+  std::string allowed;
+  std::set<std::string> names;
+  for (const auto& table : tables) {
+    if (table.name.empty()) return Status::InvalidArgument("a table to serve has an empty name");
+    if (!names.insert(Lower(table.name)).second) {
+      return Status::InvalidArgument("two tables to serve are both named '" + table.name +
+                                     "' (names are case-insensitive in SQL)");
+    }
+    if (table.parquet_uris.empty()) continue;
+    std::string files;
+    for (const auto& uri : table.parquet_uris) {
+      auto path = LocalParquetPath(uri);
+      if (!path.ok()) return path.status().WithContext("table '" + table.name + "'");
+      const std::string literal = QuoteLiteral(*path);
+      files += (files.empty() ? "" : ", ") + literal;
+      allowed += (allowed.empty() ? "" : ", ") + literal;
+    }
+    views +=
+        "CREATE VIEW " + QuoteIdentifier(table.name) + " AS SELECT * FROM read_parquet([" + files + "]);\n";
+  }
+
+  engine::DatabaseOptions db_options;
+  db_options.memory_limit = options.memory_limit;
+  db_options.threads = options.threads;
+  db_options.extension_dir = options.extension_dir;
+  db_options.temp_dir = options.temp_dir;
+  LH_ASSIGN_OR_RETURN(auto database, engine::Database::Open(db_options));
+  LH_ASSIGN_OR_RETURN(auto setup, engine::Connection::Open(*database));
+
+  // Everything that needs files or extensions happens first; then the doors close, in an order
+  // DuckDB accepts (allowed_paths cannot change once external access is off).
+  LH_RETURN_IF_ERROR(setup.Execute("LOAD parquet; LOAD icu; LOAD json;")
+                         .WithContext("cannot load the query engine's extensions"));
+  if (!views.empty()) {
+    Status created = setup.Execute(views);
+    if (!created.ok()) return created.WithContext("cannot serve the lakehouse's tables");
+  }
+  std::string lockdown;
+  if (!allowed.empty()) lockdown += "SET allowed_paths = [" + allowed + "];\n";
+  lockdown +=
+      "SET enable_external_access = false;\n"
+      "SET autoload_known_extensions = false;\n"
+      "SET autoinstall_known_extensions = false;\n"
+      "SET allow_community_extensions = false;\n"
+      "SET GLOBAL errors_as_json = true;\n"
+      "SET lock_configuration = true;\n";
+  LH_RETURN_IF_ERROR(setup.Execute(lockdown).WithContext("cannot lock down the query sandbox"));
+  return std::shared_ptr<SandboxDatabase>(new SandboxDatabase(tables, std::move(database)));
+}
+
+}  // namespace lakehouse::query

@@ -1,0 +1,55 @@
+// SandboxDatabase: an in-memory DuckDB that can read a fixed set of Parquet files and nothing else.
+//
+// Each table is a view over its files. Before the database is handed out, it is locked down with
+// DuckDB's own guards: the needed extensions are loaded and autoloading is switched off;
+// allowed_paths is exactly the tables' files; enable_external_access is off, so no other file,
+// directory, URL or database can be read, written or attached and no extension can be loaded; and
+// lock_configuration is on, so no statement can change any of that (or the memory limit).
+// Error messages come back as JSON (errors_as_json), which carries DuckDB's error position.
+//
+// A SandboxDatabase is immutable once open and safe to share across threads; connect once per
+// query. The set of tables is fixed: a new set means a new SandboxDatabase (see QueryService).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "engine/connection.h"
+#include "engine/database.h"
+#include "query/table_source.h"
+
+namespace lakehouse::query {
+
+//! Engine settings of a sandbox.
+struct SandboxOptions {
+  std::string memory_limit = "2GB";  //!< DuckDB memory_limit; empty keeps DuckDB's default
+  std::uint32_t threads = 0;         //!< DuckDB threads; 0 keeps DuckDB's default (one per core)
+  std::string extension_dir;         //!< as engine::DatabaseOptions::extension_dir
+  std::string temp_dir;              //!< as engine::DatabaseOptions::temp_dir
+};
+
+class SandboxDatabase {
+ public:
+  //! Opens a sandbox serving `tables`. InvalidArgument for an empty, duplicate (ignoring case) or
+  //! unreadable table, a path that is not local and absolute, or a bad option; the message names
+  //! the table. Tables without files are skipped (they have no schema to show).
+  static Result<std::shared_ptr<SandboxDatabase>> Open(const std::vector<TableSource>& tables,
+                                                       const SandboxOptions& options);
+
+  //! A new connection for one query. Thread-safe.
+  Result<engine::Connection> Connect();
+
+  //! The tables this sandbox serves, as given.
+  const std::vector<TableSource>& tables() const { return tables_; }
+
+ private:
+  SandboxDatabase(std::vector<TableSource> tables, std::unique_ptr<engine::Database> database);
+
+  std::vector<TableSource> tables_;
+  std::unique_ptr<engine::Database> database_;
+};
+
+}  // namespace lakehouse::query

@@ -1,0 +1,100 @@
+#include "server/query_routes.h"
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <variant>
+
+#include "server/http_error.h"
+
+namespace lakehouse::server {
+namespace {
+
+// Output buffered before the status line is committed: results this small get an exact status
+// even if they fail late, and are sent whole with a Content-Length.
+constexpr std::size_t kCommitBytes = 256 * 1024;
+// Size of each streamed piece after that.
+constexpr std::size_t kPieceBytes = 64 * 1024;
+
+HttpResponse BadRequest(std::string message) {
+  return ErrorResponse(Status::InvalidArgument(std::move(message)));
+}
+
+constexpr std::string_view kExample = R"( -- send e.g. {"sql": "SELECT 1", "format": "json"})";
+
+// Parses the body into a request, or the 400 to answer with.
+std::variant<query::QueryRequest, HttpResponse> ParseQueryRequest(const std::string& body) {
+  auto json = ParseJson(body);
+  if (!json.ok())
+    return BadRequest("the body is not valid JSON: " + json.status().message() + std::string(kExample));
+  if (!json->is_object()) return BadRequest("the body must be a JSON object" + std::string(kExample));
+  query::QueryRequest request;
+  for (const auto& [key, value] : json->items()) {
+    if (key == "sql") {
+      if (!value.is_string()) return BadRequest("sql must be a string" + std::string(kExample));
+      request.sql = value.get<std::string>();
+    } else if (key == "format") {
+      auto format =
+          value.is_string() ? query::ParseResultFormat(value.get_ref<const std::string&>()) : std::nullopt;
+      if (!format || *format == query::ResultFormat::kTable) {
+        return BadRequest("format must be one of \"json\", \"ndjson\", \"csv\", \"arrow\"; got " +
+                          ToJsonText(value));
+      }
+      request.format = *format;
+    } else if (key == "timeout_ms") {
+      if (!value.is_number_integer() || value.get<std::int64_t>() <= 0) {
+        return BadRequest("timeout_ms must be a positive integer (milliseconds); got " + ToJsonText(value));
+      }
+      request.timeout_ms = value.get<std::int64_t>();
+    } else {
+      return BadRequest("unknown field '" + key + "'; the fields are sql, format and timeout_ms");
+    }
+  }
+  if (!json->contains("sql")) return BadRequest("sql is missing" + std::string(kExample));
+  return request;
+}
+
+HttpResponse RunQuery(query::QueryService& service, const HttpRequest& http_request) {
+  auto parsed = ParseQueryRequest(http_request.body);
+  if (auto* answer = std::get_if<HttpResponse>(&parsed)) return std::move(*answer);
+  auto started = service.Start(std::get<query::QueryRequest>(parsed));
+  if (started.error) return ErrorResponse(started.error->status, started.error->Detail());
+
+  std::shared_ptr<query::QueryStream> stream = std::move(started.stream);
+  std::string first;
+  const bool more = stream->Read(first, kCommitBytes);
+  if (stream->error()) return ErrorResponse(stream->error()->status, stream->error()->Detail());
+  HttpResponse response;
+  response.content_type = std::string(stream->content_type());
+  if (!more) {
+    response.body = std::move(first);
+    return response;
+  }
+  // Past the commit point: stream. A failure now can only be reported in band; the producer
+  // hands that last piece over, then fails so the server cuts the transfer short.
+  response.body_producer = [stream, first = std::move(first),
+                            failed = false](std::string& out) mutable -> Result<bool> {
+    if (failed) return stream->error()->status;
+    if (!first.empty()) {
+      out.swap(first);
+      return true;
+    }
+    const bool has_more = stream->Read(out, kPieceBytes);
+    if (stream->error()) {
+      failed = true;
+      return out.empty() ? Result<bool>(stream->error()->status) : Result<bool>(true);
+    }
+    return has_more;
+  };
+  return response;
+}
+
+}  // namespace
+
+void RegisterQueryRoutes(Router& router, query::QueryService& service) {
+  router.Add("POST", "/query", [&service](HttpRequest& request) { return RunQuery(service, request); });
+}
+
+}  // namespace lakehouse::server

@@ -1,0 +1,21 @@
+// The query service's HTTP routes: POST /query.
+//
+// POST /query {"sql": "...", "format": "json"|"ndjson"|"csv"|"arrow", "timeout_ms": N}
+// answers with the result in the chosen format. Results that fit in the first 256 KiB are sent
+// whole, with their exact status; larger ones stream with chunked transfer encoding, and a
+// failure after the first byte (timeout, row limit) ends the stream early with an in-band error
+// (json, ndjson) and without the final chunk. Errors before any output are the usual
+// {"error": {"code", "message", "detail": {"duckdb_error_type", "position"}}} with 400 (bad
+// request or SQL), 403 (forbidden by the sandbox), 413 (too many rows or too much memory) or
+// 504 (timeout).
+#pragma once
+
+#include "query/query_service.h"
+#include "server/router.h"
+
+namespace lakehouse::server {
+
+//! Adds POST /query to `router`. `service` must outlive the router.
+void RegisterQueryRoutes(Router& router, query::QueryService& service);
+
+}  // namespace lakehouse::server

@@ -1,0 +1,361 @@
+// Ingest of real files into a real local bucket, read back with DuckDB: type inference that
+// defaults to string, metadata rules, versioning by content, and bad input that leaves nothing.
+#include "ingest/ingester.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "catalog/scratch_directory.h"
+#include "engine/connection.h"
+
+namespace lakehouse::ingest {
+namespace {
+
+using catalog::SqlStringLiteral;
+
+class IngestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto dir = catalog::ScratchDirectory::Create("", "ingest-test");
+    ASSERT_TRUE(dir.ok());
+    dir_ = std::move(dir).value();
+    StorageOptions storage;
+    storage.data_dir = dir_->File("data");
+    auto buckets = BucketRegistry::Open(storage);
+    ASSERT_TRUE(buckets.ok()) << buckets.status().ToString();
+    buckets_ = std::move(buckets).value();
+    auto catalog = catalog::Catalog::Open(*buckets_, {});
+    ASSERT_TRUE(catalog.ok()) << catalog.status().ToString();
+    catalog_ = std::move(catalog).value();
+    options_.max_line_bytes = 1 << 20;
+    auto ingester = Ingester::Create(*catalog_, *buckets_, options_);
+    ASSERT_TRUE(ingester.ok()) << ingester.status().ToString();
+    ingester_ = std::move(ingester).value();
+  }
+
+  std::string WriteFile(const std::string& name, const std::string& bytes) {
+    std::string path = dir_->File(name);
+    std::ofstream(path, std::ios::binary) << bytes;
+    return path;
+  }
+
+  Result<IngestResult> IngestBytes(const std::string& name, const std::string& file, const std::string& bytes,
+                                   const std::string& format = "") {
+    IngestRequest request;
+    request.name = name;
+    request.path = WriteFile(file, bytes);
+    request.format = format;
+    request.owner = "talent-ops";
+    request.source_system = "bullhorn";
+    return ingester_->Ingest(request);
+  }
+
+  const ColumnReport& Column(const IngestResult& result, const std::string& name) {
+    for (const auto& c : result.columns) {
+      if (c.name == name) return c;
+    }
+    ADD_FAILURE() << "no column " << name;
+    static ColumnReport none;
+    return none;
+  }
+
+  // The rows of version `version` (0: latest) of `name` as text, read from its Parquet files.
+  std::vector<std::vector<std::string>> Rows(const std::string& name, const std::string& order_by,
+                                             std::int64_t version = 0) {
+    auto readable = catalog_->Readable(name, version);
+    EXPECT_TRUE(readable.ok()) << readable.status().ToString();
+    if (!readable.ok()) return {};
+    auto db = engine::Database::Open({});
+    auto conn = engine::Connection::Open(**db);
+    std::string files;
+    for (const auto& uri : readable->data_uris) files += (files.empty() ? "" : ", ") + SqlStringLiteral(uri);
+    auto result = conn->Query("SELECT * FROM read_parquet([" + files + "]) ORDER BY " + order_by);
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    std::vector<std::vector<std::string>> rows;
+    while (true) {
+      auto chunk = result->Next();
+      if (!chunk.ok() || !chunk->has_value()) break;
+      for (std::size_t r = 0; r < (*chunk)->size(); ++r) {
+        std::vector<std::string> row;
+        for (std::size_t c = 0; c < (*chunk)->column_count(); ++c)
+          row.push_back((*chunk)->GetValue(c, r).ToString());
+        rows.push_back(std::move(row));
+      }
+    }
+    return rows;
+  }
+
+  void ExpectNothingIngested(const std::string& name) {
+    EXPECT_EQ(catalog_->Get(name).status().code(), StatusCode::kNotFound);
+    auto listed = buckets_->primary().List("datasets/");
+    ASSERT_TRUE(listed.ok());
+    EXPECT_TRUE(listed->empty()) << listed->front().key;
+  }
+
+  std::unique_ptr<catalog::ScratchDirectory> dir_;
+  IngestOptions options_;
+  std::unique_ptr<BucketRegistry> buckets_;
+  std::unique_ptr<catalog::Catalog> catalog_;
+  std::unique_ptr<Ingester> ingester_;
+};
+
+TEST_F(IngestTest, KeepsZipCodesWithLeadingZerosAsStrings) {
+  auto result =
+      IngestBytes("offices", "offices.csv", "city,zip\nBoston,02134\nNew York,10001\nSomerville,02143\n");
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(Column(*result, "zip").type, "VARCHAR");
+  EXPECT_NE(Column(*result, "zip").string_reason.find("leading zeros"), std::string::npos);
+  EXPECT_EQ(Rows("offices", "city"),
+            (std::vector<std::vector<std::string>>{
+                {"Boston", "02134"}, {"New York", "10001"}, {"Somerville", "02143"}}));
+}
+
+TEST_F(IngestTest, ZipColumnStaysAStringEvenWithoutLeadingZeros) {
+  auto result = IngestBytes("offices", "offices.csv", "city,zip_code\nNew York,10001\nSF,94110\n");
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(Column(*result, "zip_code").type, "VARCHAR") << "the type must not flip between exports";
+}
+
+TEST_F(IngestTest, MixedNumbersAndNAIsAString) {
+  auto result = IngestBytes("scores", "scores.csv", "id,score\n1,123\n2,N/A\n3,\n4,77\n");
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  const auto& score = Column(*result, "score");
+  EXPECT_EQ(score.type, "VARCHAR");
+  EXPECT_NE(score.string_reason.find("N/A"), std::string::npos) << score.string_reason;
+  EXPECT_EQ(Column(*result, "id").type, "BIGINT");
+  EXPECT_EQ(Rows("scores", "id"),
+            (std::vector<std::vector<std::string>>{{"1", "123"}, {"2", "N/A"}, {"3", "NULL"}, {"4", "77"}}));
+}
+
+TEST_F(IngestTest, KeepsPhoneNumbersExactlyAsWritten) {
+  auto result = IngestBytes("contacts", "contacts.csv",
+                            "id,contact\n1,+1 555-0100\n2,(555) 010-0000\n3,555-123-4567\n");
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(Column(*result, "contact").type, "VARCHAR");
+  EXPECT_NE(Column(*result, "contact").string_reason.find("phone"), std::string::npos);
+  EXPECT_EQ(Column(*result, "contact").pii, "phone");
+  EXPECT_EQ(Rows("contacts", "id"),
+            (std::vector<std::vector<std::string>>{
+                {"1", "+1 555-0100"}, {"2", "(555) 010-0000"}, {"3", "555-123-4567"}}));
+}
+
+TEST_F(IngestTest, InfersUnambiguousNumbersDatesTimestampsAndBooleans) {
+  auto result = IngestBytes("t", "t.csv",
+                            "n,x,d,ts,b,big\n"
+                            "1,1.5,2024-01-31,2024-01-31 10:00:00,true,12345678901234567\n"
+                            "-2,2e3,2024-02-29,2024-02-29T11:30:00,FALSE,99999999999999999\n");
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(Column(*result, "n").type, "BIGINT");
+  EXPECT_EQ(Column(*result, "x").type, "DOUBLE");
+  EXPECT_EQ(Column(*result, "d").type, "DATE");
+  EXPECT_EQ(Column(*result, "ts").type, "TIMESTAMP");
+  EXPECT_EQ(Column(*result, "b").type, "BOOLEAN");
+  EXPECT_EQ(Column(*result, "big").type, "VARCHAR") << "17-digit ids would lose digits as DOUBLE";
+  EXPECT_EQ(Rows("t", "n"),
+            (std::vector<std::vector<std::string>>{
+                {"-2", "2000.0", "2024-02-29", "2024-02-29 11:30:00", "false", "99999999999999999"},
+                {"1", "1.5", "2024-01-31", "2024-01-31 10:00:00", "true", "12345678901234567"}}));
+}
+
+TEST_F(IngestTest, DetectsDelimiterQuotingAndCrLfLineEndings) {
+  auto result =
+      IngestBytes("semi", "semi.csv", "name;note\r\n\"Smith; John\";\"said \"\"hi\"\"\"\r\nAda;plain\r\n");
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->manifest.schema.size(), 2u);
+  EXPECT_EQ(Rows("semi", "name"),
+            (std::vector<std::vector<std::string>>{{"Ada", "plain"}, {"Smith; John", "said \"hi\""}}));
+}
+
+TEST_F(IngestTest, ReadsUtf16WithAByteOrderMark) {
+  std::string text = "name,city\nZoë,Zürich\n";
+  std::string utf16 = "\xFF\xFE";
+  for (std::size_t i = 0; i < text.size();) {
+    auto byte = static_cast<unsigned char>(text[i]);
+    char32_t cp = byte;
+    std::size_t len = 1;
+    if (byte >= 0xC0) {
+      cp = static_cast<char32_t>(((byte & 0x1F) << 6) | (static_cast<unsigned char>(text[i + 1]) & 0x3F));
+      len = 2;
+    }
+    utf16.push_back(static_cast<char>(cp & 0xFF));
+    utf16.push_back(static_cast<char>(cp >> 8));
+    i += len;
+  }
+  auto result = IngestBytes("u16", "u16.csv", utf16);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(Rows("u16", "name"), (std::vector<std::vector<std::string>>{{"Zoë", "Zürich"}}));
+}
+
+TEST_F(IngestTest, IngestsNdjsonAndJsonArraysWithTheSameRules) {
+  auto nd = IngestBytes("nd", "nd.ndjson",
+                        "{\"id\": 1, \"zip\": \"00123\", \"tags\": [\"a\"], \"score\": 5}\n"
+                        "{\"id\": 2, \"zip\": \"10001\", \"tags\": [], \"score\": \"N/A\"}\n");
+  ASSERT_TRUE(nd.ok()) << nd.status().ToString();
+  EXPECT_EQ(Column(*nd, "id").type, "BIGINT");
+  EXPECT_EQ(Column(*nd, "zip").type, "VARCHAR");
+  EXPECT_EQ(Column(*nd, "score").type, "VARCHAR");
+  EXPECT_EQ(Rows("nd", "id")[0][1], "00123");
+  auto array = IngestBytes("arr", "arr.json", R"([{"a": 1.5, "b": "x"}, {"a": 2, "b": "y"}])");
+  ASSERT_TRUE(array.ok()) << array.status().ToString();
+  EXPECT_EQ(Column(*array, "a").type, "DOUBLE");
+  EXPECT_EQ(array->manifest.row_count, 2);
+}
+
+TEST_F(IngestTest, IngestsParquetKeepingItsTypes) {
+  std::string path = dir_->File("in.parquet");
+  auto db = engine::Database::Open({});
+  auto conn = engine::Connection::Open(**db);
+  ASSERT_TRUE(
+      conn->Execute(
+              "COPY (SELECT range AS id, 'z' || range AS label, range / 2.0 AS half FROM range(5)) TO " +
+              SqlStringLiteral(path) + " (FORMAT parquet)")
+          .ok());
+  IngestRequest request;
+  request.name = "pq";
+  request.path = path;
+  request.owner = "o";
+  request.source_system = "s";
+  auto result = ingester_->Ingest(request);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->manifest.source_format, "parquet");
+  EXPECT_EQ(result->manifest.row_count, 5);
+  EXPECT_EQ(Column(*result, "id").type, "BIGINT");
+  EXPECT_EQ(Column(*result, "label").type, "VARCHAR");
+}
+
+TEST_F(IngestTest, SameBytesTwiceIsANoOp) {
+  const std::string csv = "id,name\n1,Ada\n2,Grace\n";
+  auto first = IngestBytes("people", "a.csv", csv);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  auto second = IngestBytes("people", "b.csv", csv);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_TRUE(second->unchanged);
+  EXPECT_EQ(second->manifest.version, 1);
+  EXPECT_EQ(catalog_->Versions("people")->size(), 1u);
+  EXPECT_EQ(buckets_->primary().List("_catalog/manifests/")->size(), 1u) << "no new commit";
+}
+
+TEST_F(IngestTest, ChangedBytesMakeANewVersionAndOldVersionsStayReadable) {
+  ASSERT_TRUE(IngestBytes("people", "a.csv", "id,name\n1,Ada\n").ok());
+  auto same_schema = IngestBytes("people", "b.csv", "id,name\n1,Ada\n2,Grace\n");
+  ASSERT_TRUE(same_schema.ok());
+  EXPECT_EQ(same_schema->manifest.version, 2);
+  auto changed_schema = IngestBytes("people", "c.csv", "id,name,zip\nA1,Ada,02134\n");
+  ASSERT_TRUE(changed_schema.ok());
+  EXPECT_EQ(changed_schema->manifest.version, 3);
+  auto versions = catalog_->Versions("people");
+  ASSERT_TRUE(versions.ok());
+  ASSERT_EQ(versions->size(), 3u);
+  EXPECT_EQ((*versions)[0].schema_fingerprint, (*versions)[1].schema_fingerprint);
+  EXPECT_NE((*versions)[1].schema_fingerprint, (*versions)[2].schema_fingerprint);
+  EXPECT_EQ((*versions)[0].id, (*versions)[2].id);
+  EXPECT_EQ(Rows("people", "id", 1), (std::vector<std::vector<std::string>>{{"1", "Ada"}}));
+  EXPECT_EQ(Rows("people", "id", 3), (std::vector<std::vector<std::string>>{{"A1", "Ada", "02134"}}));
+}
+
+TEST_F(IngestTest, MissingOwnerAndSourceSystemAreListed) {
+  IngestRequest request;
+  request.name = "x";
+  request.path = WriteFile("x.csv", "a\n1\n");
+  auto result = ingester_->Ingest(request);
+  ASSERT_EQ(result.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(result.status().message().find("missing required metadata: owner, source_system"),
+            std::string::npos);
+  request.owner = "me";
+  result = ingester_->Ingest(request);
+  EXPECT_NE(result.status().message().find("missing required metadata: source_system;"), std::string::npos)
+      << result.status().message();
+  ExpectNothingIngested("x");
+}
+
+TEST_F(IngestTest, PiiRaisesSensitivityAndIsListed) {
+  auto result = IngestBytes("people", "p.csv",
+                            "name,mail,national_number,city\nAda,ada@example.com,123-45-6789,London\n"
+                            "Grace,grace@example.org,987-65-4321,Arlington\n");
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  const auto& md = result->manifest.metadata;
+  EXPECT_EQ(md.sensitivity, catalog::Sensitivity::kConfidential);
+  EXPECT_EQ(md.pii_columns, (std::vector<std::string>{"mail", "national_number"}));
+  EXPECT_EQ(Column(*result, "national_number").pii, "national_id");
+  EXPECT_EQ(md.owner, "talent-ops");
+  EXPECT_EQ(md.lineage.source_system, "bullhorn");
+  EXPECT_FALSE(md.lineage.ingest_job.empty());
+  auto plain = IngestBytes("cities", "c.csv", "city\nLondon\n");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->manifest.metadata.sensitivity, catalog::Sensitivity::kInternal);
+}
+
+TEST_F(IngestTest, RejectsAnEmptyFile) {
+  auto result = IngestBytes("e", "e.csv", "");
+  ASSERT_EQ(result.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(result.status().message().find("empty"), std::string::npos);
+  ExpectNothingIngested("e");
+}
+
+TEST_F(IngestTest, RejectsBinaryGarbageNamingTheLine) {
+  std::string garbage = "id,name\n1,ok\n2,";
+  garbage += std::string("\x00\x01\x02\x03", 4);
+  garbage += "\n";
+  auto result = IngestBytes("g", "g.csv", garbage);
+  ASSERT_EQ(result.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(result.status().message().find("line 3, column 3"), std::string::npos)
+      << result.status().message();
+  EXPECT_NE(result.status().message().find("binary"), std::string::npos);
+  ExpectNothingIngested("g");
+}
+
+TEST_F(IngestTest, RejectsInvalidUtf8NamingLineAndColumn) {
+  auto result = IngestBytes("u", "u.csv", "id,name\n1,Zo\xEB\n");
+  ASSERT_EQ(result.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(result.status().message().find("invalid UTF-8 at line 2, column 5"), std::string::npos)
+      << result.status().message();
+  ExpectNothingIngested("u");
+}
+
+TEST_F(IngestTest, RejectsRaggedRowsNamingTheLine) {
+  auto result = IngestBytes("r", "r.csv", "a,b,c\n1,2,3\n4,5,6\n7,8,9,10\n11,12,13\n");
+  ASSERT_EQ(result.status().code(), StatusCode::kInvalidArgument) << result.status().ToString();
+  EXPECT_NE(result.status().message().find("4"), std::string::npos) << result.status().message();
+  EXPECT_NE(result.status().message().find("Line: 4"), std::string::npos) << result.status().message();
+  ExpectNothingIngested("r");
+}
+
+TEST_F(IngestTest, RejectsAFieldLargerThanTheLineLimit) {
+  std::string huge = "id,blob\n1,small\n2," + std::string((1 << 20) + 10, 'x') + "\n";
+  auto result = IngestBytes("h", "h.csv", huge);
+  ASSERT_EQ(result.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(result.status().message().find("line 3 is longer than"), std::string::npos)
+      << result.status().message();
+  ExpectNothingIngested("h");
+}
+
+TEST_F(IngestTest, RejectsATruncatedParquetFile) {
+  std::string path = dir_->File("full.parquet");
+  auto db = engine::Database::Open({});
+  auto conn = engine::Connection::Open(**db);
+  ASSERT_TRUE(conn->Execute("COPY (SELECT range AS id FROM range(1000)) TO " + SqlStringLiteral(path) +
+                            " (FORMAT parquet)")
+                  .ok());
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto result = IngestBytes("p", "cut.parquet", bytes.substr(0, bytes.size() / 2));
+  ASSERT_EQ(result.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(result.status().message().find("truncated"), std::string::npos);
+  ExpectNothingIngested("p");
+}
+
+TEST_F(IngestTest, RejectsATruncatedCsvWithAnOpenQuote) {
+  auto result = IngestBytes("q", "q.csv", "id,note\n1,\"fine\"\n2,\"cut off here");
+  ASSERT_EQ(result.status().code(), StatusCode::kInvalidArgument) << result.status().ToString();
+  ExpectNothingIngested("q");
+}
+
+TEST_F(IngestTest, RejectsMalformedJson) {
+  auto result = IngestBytes("j", "j.json", "{\"a\": 1}\n{\"a\": \n");
+  ASSERT_EQ(result.status().code(), StatusCode::kInvalidArgument) << result.status().ToString();
+  ExpectNothingIngested("j");
+}
+
+}  // namespace
+}  // namespace lakehouse::ingest
