@@ -16,7 +16,8 @@ Result<LocalLakehouse> OpenLocalLakehouse(const Config& config, bool with_ingest
     ingest::IngestOptions ingest_options;
     ingest_options.engine = catalog_options.engine;
     ingest_options.scratch_dir = config.engine.temp_dir;
-    LH_ASSIGN_OR_RETURN(opened.ingester, ingest::Ingester::Create(*opened.catalog, *opened.buckets, ingest_options));
+    LH_ASSIGN_OR_RETURN(opened.ingester,
+                        ingest::Ingester::Create(*opened.catalog, *opened.buckets, ingest_options));
   }
   return opened;
 }

@@ -9,7 +9,8 @@ query::TableProvider CatalogTables(const catalog::Catalog& catalog) {
     sources.reserve(datasets.size());
     for (auto& dataset : datasets) {
       if (dataset.data_uris.empty() || dataset.data_uris.front().rfind("s3://", 0) == 0) continue;
-      sources.push_back({std::move(dataset.name), std::move(dataset.data_uris), std::to_string(dataset.version)});
+      sources.push_back(
+          {std::move(dataset.name), std::move(dataset.data_uris), std::to_string(dataset.version)});
     }
     return sources;
   };
