@@ -12,6 +12,7 @@
 
 #include "catalog/file_transfer.h"
 #include "engine/appender.h"
+#include "engine/sql_text.h"
 
 namespace lakehouse::catalog {
 namespace {
@@ -84,7 +85,7 @@ Result<std::string> ManifestStore::WriteBatch(const std::vector<DatasetManifest>
   std::string file = scratch_->File(fmt::format("write-{}.parquet", file_counter_++));
   LH_RETURN_IF_ERROR(connection_.Execute(fmt::format(
       "COPY (SELECT * FROM manifest_batch ORDER BY name, version) TO {} (FORMAT parquet, COMPRESSION zstd)",
-      SqlStringLiteral(file))));
+      engine::QuoteSqlString(file))));
   auto bytes = ReadLocalFile(file);
   std::error_code ec;
   std::filesystem::remove(file, ec);
@@ -122,7 +123,7 @@ Result<std::vector<DatasetManifest>> ManifestStore::ReadBatches(const std::vecto
   std::vector<DatasetManifest> out;
   if (files.empty()) return out;
   std::string list;
-  for (const auto& f : files) list += (list.empty() ? "" : ", ") + SqlStringLiteral(f);
+  for (const auto& f : files) list += (list.empty() ? "" : ", ") + engine::QuoteSqlString(f);
   auto result = connection_.Query(
       fmt::format("SELECT manifest, filename FROM read_parquet([{}], filename = true)", list));
   if (!result.ok()) {

@@ -32,14 +32,4 @@ ScratchDirectory::~ScratchDirectory() {
   std::filesystem::remove_all(path_, ec);
 }
 
-std::string SqlStringLiteral(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  out += '\'';
-  return out;
-}
-
 }  // namespace lakehouse::catalog

@@ -33,7 +33,4 @@ class ScratchDirectory {
   std::string path_;
 };
 
-//! Quotes `text` as a SQL string literal ('it''s').
-std::string SqlStringLiteral(const std::string& text);
-
 }  // namespace lakehouse::catalog

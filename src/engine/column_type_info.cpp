@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "engine/duckdb_handles.h"
+#include "engine/sql_text.h"
 
 namespace lakehouse::engine {
 namespace {
@@ -73,23 +74,7 @@ bool IsPlainIdentifier(std::string_view name) {
 // Field names print bare when they are plain identifiers that are not keywords, as DuckDB does.
 std::string QuoteFieldName(std::string_view name, const KeywordSet& keywords) {
   if (IsPlainIdentifier(name) && keywords.find(name) == keywords.end()) return std::string(name);
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
-
-std::string QuoteLiteral(std::string_view text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  out += '\'';
-  return out;
+  return QuoteSqlIdentifier(name);
 }
 
 // "a INTEGER, b VARCHAR"; fields of an unnamed struct (from row(...)) have no names.
@@ -124,7 +109,7 @@ ColumnTypeInfo ColumnTypeInfo::FromLogicalType(duckdb_logical_type type, const K
       for (std::uint32_t i = 0; i < size; ++i) {
         info.enum_values.push_back(TakeDuckDBString(duckdb_enum_dictionary_value(type, i)));
         if (i > 0) name += ", ";
-        name += QuoteLiteral(info.enum_values.back());
+        name += QuoteSqlString(info.enum_values.back());
       }
       info.sql_name = name + ")";
       break;

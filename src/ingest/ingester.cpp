@@ -15,11 +15,13 @@
 #include "common/log.h"
 #include "common/sha256.h"
 #include "engine/connection.h"
+#include "engine/sql_text.h"
 
 namespace lakehouse::ingest {
 namespace {
 
-using catalog::SqlStringLiteral;
+using engine::QuoteSqlIdentifier;
+using engine::QuoteSqlString;
 
 constexpr std::size_t kReadChunk = 4 << 20;
 
@@ -140,15 +142,6 @@ Result<ScanResult> ScanSource(const IngestRequest& request, const std::string& f
   return scan;
 }
 
-std::string QuoteIdentifier(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 // DuckDB's reader errors end with advice for DuckDB users (options of read_csv); keep the part
 // that says what and where.
 std::string TrimReaderMessage(std::string message) {
@@ -246,7 +239,7 @@ enum Stat {
 std::string StatsSql(const std::string& c) {
   auto count_if = [&](const std::string& cond) { return fmt::format("count(*) FILTER (WHERE {})", cond); };
   auto match = [&](const char* re) {
-    return fmt::format("regexp_full_match({}, {})", c, SqlStringLiteral(re));
+    return fmt::format("regexp_full_match({}, {})", c, QuoteSqlString(re));
   };
   std::vector<std::string> parts(kStatCount);
   parts[kNonNull] = fmt::format("count({})", c);
@@ -344,7 +337,7 @@ ColumnReport Decide(const std::string& name, const ColumnStats& s) {
 }
 
 std::string CastExpression(const ColumnReport& column) {
-  std::string c = QuoteIdentifier(column.name);
+  std::string c = QuoteSqlIdentifier(column.name);
   if (column.type == "VARCHAR") return c;
   return fmt::format("CAST({} AS {}) AS {}", c, column.type, c);
 }
@@ -360,7 +353,7 @@ Result<std::string> CsvDialect(engine::Connection& connection, const std::string
   std::string delimiter = ",", quote = "\"", escape = "\"", header = "true";
   auto sniffed = connection.Query(fmt::format(
       "SELECT Delimiter, Quote, Escape, HasHeader FROM sniff_csv({}, encoding = '{}', sample_size = 20480)",
-      SqlStringLiteral(path), scan.encoding));
+      QuoteSqlString(path), scan.encoding));
   if (sniffed.ok()) {
     auto chunk = sniffed->Next();
     if (chunk.ok() && *chunk && (*chunk)->size() > 0) {
@@ -418,11 +411,11 @@ Result<std::string> CsvDialect(engine::Connection& connection, const std::string
     for (int n = 1; seen.contains(name); ++n)
       name = fmt::format("{}_{}", header == "true" ? fields[i] : "column", n);
     seen.insert(name);
-    columns += fmt::format("{}{}: 'VARCHAR'", columns.empty() ? "" : ", ", SqlStringLiteral(name));
+    columns += fmt::format("{}{}: 'VARCHAR'", columns.empty() ? "" : ", ", QuoteSqlString(name));
   }
   return fmt::format(
       "auto_detect = false, delim = {}, quote = {}, escape = {}, header = {}, columns = {{{}}}",
-      SqlStringLiteral(delimiter), SqlStringLiteral(quote), SqlStringLiteral(escape), header, columns);
+      QuoteSqlString(delimiter), QuoteSqlString(quote), QuoteSqlString(escape), header, columns);
 }
 
 std::string NewJobId() {
@@ -503,7 +496,7 @@ Result<IngestResult> Ingester::Ingest(const IngestRequest& request) {
   LH_ASSIGN_OR_RETURN(auto connection, engine::Connection::Open(*database_));
 
   // Every source becomes a relation of text columns (CSV, JSON) or typed columns (Parquet).
-  const std::string path = SqlStringLiteral(request.path);
+  const std::string path = QuoteSqlString(request.path);
   std::string relation;
   if (format == "csv") {
     LH_ASSIGN_OR_RETURN(std::string dialect, CsvDialect(connection, request.path, scan));
@@ -517,7 +510,7 @@ Result<IngestResult> Ingester::Ingest(const IngestRequest& request) {
     if (!columns.ok()) return ReaderError(columns.status(), format);
     std::string select;
     for (const auto& col : *columns) {
-      std::string c = QuoteIdentifier(col.name);
+      std::string c = QuoteSqlIdentifier(col.name);
       std::string expr;
       if (col.type_name == "VARCHAR") {
         expr = c;
@@ -546,7 +539,7 @@ Result<IngestResult> Ingester::Ingest(const IngestRequest& request) {
     select = "*";
   } else {
     std::string stats = "count(*)";
-    for (const auto& col : *described) stats += ", " + StatsSql(QuoteIdentifier(col.name));
+    for (const auto& col : *described) stats += ", " + StatsSql(QuoteSqlIdentifier(col.name));
     auto answer = connection.Query(fmt::format("SELECT {} FROM {}", stats, relation));
     if (!answer.ok()) return ReaderError(answer.status(), format);
     auto chunk = answer->Next();
@@ -576,7 +569,7 @@ Result<IngestResult> Ingester::Ingest(const IngestRequest& request) {
   std::string local = scratch_->File(fmt::format("{}-v{}.parquet", request.name, lease->version()));
   auto copied =
       QueryScalar(connection, fmt::format("COPY (SELECT {} FROM {}) TO {} (FORMAT parquet, COMPRESSION zstd)",
-                                          select, relation, SqlStringLiteral(local)));
+                                          select, relation, QuoteSqlString(local)));
   auto remove_local = [&] {
     std::error_code ec;
     std::filesystem::remove(local, ec);

@@ -5,26 +5,10 @@
 #include <set>
 #include <utility>
 
+#include "engine/sql_text.h"
+
 namespace lakehouse::query {
 namespace {
-
-std::string QuoteIdentifier(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::string QuoteLiteral(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
 
 std::string Lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -54,12 +38,12 @@ Result<std::shared_ptr<SandboxDatabase>> SandboxDatabase::Open(const std::vector
     for (const auto& uri : table.parquet_uris) {
       auto path = LocalParquetPath(uri);
       if (!path.ok()) return path.status().WithContext("table '" + table.name + "'");
-      const std::string literal = QuoteLiteral(*path);
+      const std::string literal = engine::QuoteSqlString(*path);
       files += (files.empty() ? "" : ", ") + literal;
       allowed += (allowed.empty() ? "" : ", ") + literal;
     }
-    views +=
-        "CREATE VIEW " + QuoteIdentifier(table.name) + " AS SELECT * FROM read_parquet([" + files + "]);\n";
+    views += "CREATE VIEW " + engine::QuoteSqlIdentifier(table.name) + " AS SELECT * FROM read_parquet([" +
+             files + "]);\n";
   }
 
   engine::DatabaseOptions db_options;

@@ -8,11 +8,12 @@
 
 #include "catalog/scratch_directory.h"
 #include "engine/connection.h"
+#include "engine/sql_text.h"
 
 namespace lakehouse::ingest {
 namespace {
 
-using catalog::SqlStringLiteral;
+using engine::QuoteSqlString;
 
 class IngestTest : public ::testing::Test {
  protected:
@@ -69,7 +70,7 @@ class IngestTest : public ::testing::Test {
     auto db = engine::Database::Open({});
     auto conn = engine::Connection::Open(**db);
     std::string files;
-    for (const auto& uri : readable->data_uris) files += (files.empty() ? "" : ", ") + SqlStringLiteral(uri);
+    for (const auto& uri : readable->data_uris) files += (files.empty() ? "" : ", ") + QuoteSqlString(uri);
     auto result = conn->Query("SELECT * FROM read_parquet([" + files + "]) ORDER BY " + order_by);
     EXPECT_TRUE(result.ok()) << result.status().ToString();
     std::vector<std::vector<std::string>> rows;
@@ -209,7 +210,7 @@ TEST_F(IngestTest, IngestsParquetKeepingItsTypes) {
   ASSERT_TRUE(
       conn->Execute(
               "COPY (SELECT range AS id, 'z' || range AS label, range / 2.0 AS half FROM range(5)) TO " +
-              SqlStringLiteral(path) + " (FORMAT parquet)")
+              QuoteSqlString(path) + " (FORMAT parquet)")
           .ok());
   IngestRequest request;
   request.name = "pq";
@@ -334,7 +335,7 @@ TEST_F(IngestTest, RejectsATruncatedParquetFile) {
   std::string path = dir_->File("full.parquet");
   auto db = engine::Database::Open({});
   auto conn = engine::Connection::Open(**db);
-  ASSERT_TRUE(conn->Execute("COPY (SELECT range AS id FROM range(1000)) TO " + SqlStringLiteral(path) +
+  ASSERT_TRUE(conn->Execute("COPY (SELECT range AS id FROM range(1000)) TO " + QuoteSqlString(path) +
                             " (FORMAT parquet)")
                   .ok());
   std::ifstream in(path, std::ios::binary);
