@@ -1,13 +1,7 @@
 # DuckDB: the prebuilt shared library and C API header that scripts/bootstrap placed in the
 # cache. The version is the one pinned in deps/pins.txt.
-file(STRINGS ${PROJECT_SOURCE_DIR}/deps/pins.txt _pin REGEX "^wheel +duckdb-extension-parquet ")
-string(REGEX REPLACE "^wheel +duckdb-extension-parquet +([^ ]+) .*" "\\1" LAKEHOUSE_DUCKDB_VERSION "${_pin}")
-if(DEFINED ENV{LAKEHOUSE_CACHE})
-  set(_cache "$ENV{LAKEHOUSE_CACHE}")
-else()
-  set(_cache "$ENV{HOME}/.cache/lakehouse")
-endif()
-set(LAKEHOUSE_DUCKDB_HOME "${_cache}/duckdb-${LAKEHOUSE_DUCKDB_VERSION}" CACHE PATH "DuckDB files installed by scripts/bootstrap")
+lakehouse_pin_version(wheel duckdb-extension-parquet LAKEHOUSE_DUCKDB_VERSION)
+set(LAKEHOUSE_DUCKDB_HOME "${LAKEHOUSE_CACHE_DIR}/duckdb-${LAKEHOUSE_DUCKDB_VERSION}" CACHE PATH "DuckDB files installed by scripts/bootstrap")
 if(NOT EXISTS "${LAKEHOUSE_DUCKDB_HOME}/lib/libduckdb.so" OR NOT EXISTS "${LAKEHOUSE_DUCKDB_HOME}/include/duckdb.h")
   message(FATAL_ERROR "DuckDB ${LAKEHOUSE_DUCKDB_VERSION} is not in ${LAKEHOUSE_DUCKDB_HOME}. Run scripts/bootstrap first.")
 endif()

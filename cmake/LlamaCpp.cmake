@@ -1,14 +1,8 @@
-# llama.cpp: the shared libraries, headers and llama-server that scripts/bootstrap built from the
+# llama.cpp: the shared libraries and headers that scripts/bootstrap built from the
 # llama-cpp-python source distribution pinned in deps/pins.txt, and the models it placed beside them.
-file(STRINGS ${PROJECT_SOURCE_DIR}/deps/pins.txt _pin REGEX "^sdist +llama-cpp-python ")
-string(REGEX REPLACE "^sdist +llama-cpp-python +([^ ]+) .*" "\\1" LAKEHOUSE_LLAMA_VERSION "${_pin}")
-if(DEFINED ENV{LAKEHOUSE_CACHE})
-  set(_cache "$ENV{LAKEHOUSE_CACHE}")
-else()
-  set(_cache "$ENV{HOME}/.cache/lakehouse")
-endif()
-set(LAKEHOUSE_LLAMA_HOME "${_cache}/llama.cpp-${LAKEHOUSE_LLAMA_VERSION}" CACHE PATH "llama.cpp built by scripts/bootstrap")
-set(LAKEHOUSE_MODELS_DIR "${_cache}/models" CACHE PATH "GGUF models placed by scripts/bootstrap")
+lakehouse_pin_version(sdist llama-cpp-python LAKEHOUSE_LLAMA_VERSION)
+set(LAKEHOUSE_LLAMA_HOME "${LAKEHOUSE_CACHE_DIR}/llama.cpp-${LAKEHOUSE_LLAMA_VERSION}" CACHE PATH "llama.cpp built by scripts/bootstrap")
+set(LAKEHOUSE_MODELS_DIR "${LAKEHOUSE_CACHE_DIR}/models" CACHE PATH "GGUF models placed by scripts/bootstrap")
 if(NOT EXISTS "${LAKEHOUSE_LLAMA_HOME}/lib/libllama.so" OR NOT EXISTS "${LAKEHOUSE_LLAMA_HOME}/include/llama.h")
   message(FATAL_ERROR "llama.cpp (llama-cpp-python ${LAKEHOUSE_LLAMA_VERSION}) is not in ${LAKEHOUSE_LLAMA_HOME}. Run scripts/bootstrap first.")
 endif()
