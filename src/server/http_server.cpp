@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -29,6 +30,9 @@ using tcp = net::ip::tcp;
 namespace {
 
 constexpr uint32_t kHeaderLimit = 64 * 1024;
+// Bounds on discarding a rejected request's remaining bytes before closing (see LingeringClose).
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr std::size_t kLingerBytes = 8 * 1024 * 1024;
 constexpr std::string_view kServerName = "lakehouse/" LAKEHOUSE_VERSION;
 
 bool IsWellFormedRequestId(std::string_view id) {
@@ -143,6 +147,7 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       method_ = "-";
       path_ = "-";
+      unread_input_ = true;
       return Respond(std::move(response), NewRequestId(), 11, false);
     }
 
@@ -288,8 +293,29 @@ class Session : public std::enable_shared_from_this<Session> {
                             {"duration_us", micros.count()},
                             {"remote", remote_}});
     }
+    if (!ec && unread_input_) return LingeringClose();
     if (ec || !keep_alive || server_.stopping.load()) return Close();
     DoRead();
+  }
+
+  // After answering a request that was rejected before it was read whole, closing at once would
+  // make the kernel reset the connection over the unread bytes, and a reset can destroy the answer
+  // before the client reads it. So: end our side, then discard what the client still sends, for a
+  // bounded time and amount, before closing.
+  void LingeringClose() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(kLingerTime);
+    DrainInput(0);
+  }
+
+  void DrainInput(std::size_t drained) {
+    if (drained > kLingerBytes) return Close();
+    stream_.async_read_some(net::buffer(drain_chunk_),
+                            [self = shared_from_this(), drained](beast::error_code ec, std::size_t n) {
+                              if (ec) return self->Close();
+                              self->DrainInput(drained + n);
+                            });
   }
 
   void Close() {
@@ -312,6 +338,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool producer_done_ = false;
   std::size_t streamed_bytes_ = 0;
   bool busy_ = false;
+  bool unread_input_ = false;
+  std::array<char, 16384> drain_chunk_{};
   std::string remote_;
   std::string method_;
   std::string path_;
