@@ -42,7 +42,7 @@ catalog::DatasetManifest MakeManifest(int i) {
   m.content_hash = std::string(64, 'b');
   m.source_format = "csv";
   m.metadata.owner = "talent-ops";
-  m.metadata.lineage = {"bullhorn", "ingest-0001", {}};
+  m.metadata.lineage = {"bullhorn", "ingest-0001", {}, ""};
   m.metadata.description = "A dataset exported from the ATS for the benchmark";
   m.metadata.tags = {"hr", "bench"};
   m.metadata.freshness_sla = "24h";

@@ -56,4 +56,8 @@ class Generator {
   virtual Result<Generation> Generate(const GenerateRequest& request) = 0;
 };
 
+//! InvalidArgument unless `request` has exactly one of a non-empty prompt and non-empty messages,
+//! all valid UTF-8, roles system/user/assistant, max_tokens >= 1 and temperature >= 0.
+Status CheckGenerateRequest(const GenerateRequest& request);
+
 }  // namespace lakehouse::ai

@@ -6,6 +6,8 @@
 
 #include "ai/llama_embedder.h"
 #include "ai/llama_generator.h"
+#include "ai/ollama_backend.h"
+#include "ai/openai_backend.h"
 
 namespace lakehouse::ai {
 
@@ -17,7 +19,9 @@ struct ModelRegistry::Slot {
   std::string last_error;                // guarded by mu
 };
 
-ModelRegistry::ModelRegistry(AiOptions options) : options_(std::move(options)) {
+ModelRegistry::ModelRegistry(AiOptions options, std::shared_ptr<const SecretsProvider> secrets)
+    : options_(std::move(options)), secrets_(std::move(secrets)) {
+  if (!secrets_) secrets_ = std::make_shared<EnvFileSecretsProvider>();
   for (const auto& [name, profile] : options_.profiles) {
     auto slot = std::make_unique<Slot>();
     slot->profile = profile;
@@ -47,8 +51,50 @@ Result<ModelRegistry::Slot*> ModelRegistry::Find(std::string_view profile, std::
       "no model profile named '{}' (profiles that can {}: {}); see GET /ai/models", name, task, known));
 }
 
+namespace {
+
+// Opens the embedder or generator of a remote profile (openai | ollama).
+template <typename Embed, typename Generate>
+Status OpenRemote(const AiProfileOptions& p, ModelInfo info, RemoteOptions remote,
+                  std::unique_ptr<Embedder>& embedder, std::unique_ptr<Generator>& generator) {
+  if (p.task == "embed") {
+    LH_ASSIGN_OR_RETURN(embedder, Embed::Open(std::move(info), std::move(remote)));
+  } else {
+    LH_ASSIGN_OR_RETURN(generator, Generate::Open(std::move(info), std::move(remote)));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status ModelRegistry::LoadRemote(Slot& slot) {
+  const AiProfileOptions& p = slot.profile;
+  ModelInfo info{p.name, p.backend, p.model, p.version, p.dims, p.context};
+  RemoteOptions remote;
+  remote.endpoint = p.endpoint;
+  remote.http.request_timeout_ms = p.timeout_ms;
+  remote.http.max_attempts = p.max_attempts;
+  remote.texts_per_request = std::min(p.batch_size, options_.max_texts);
+  if (!p.secret_ref.empty()) {
+    LH_ASSIGN_OR_RETURN(remote.api_key, secrets_->ResolveToken(p.secret_ref));
+  }
+  if (p.backend == "openai") {
+    return OpenRemote<OpenAiEmbedder, OpenAiGenerator>(p, std::move(info), std::move(remote), slot.embedder,
+                                                       slot.generator);
+  }
+  return OpenRemote<OllamaEmbedder, OllamaGenerator>(p, std::move(info), std::move(remote), slot.embedder,
+                                                     slot.generator);
+}
+
 Status ModelRegistry::Load(Slot& slot) {
   const AiProfileOptions& p = slot.profile;
+  if (p.backend != "llama") {
+    Status st = LoadRemote(slot);
+    slot.last_error = st.ok() ? std::string() : st.message();
+    if (st.ok()) return st;
+    // As for embedded models: the request was fine, the profile's server is what fails.
+    return Status::Unavailable(fmt::format("model profile '{}' is unavailable: {}", p.name, st.message()));
+  }
   ModelInfo info{p.name, p.backend, p.model, p.version, p.dims, p.context};
   LlamaOptions options;
   options.model_path = p.path;

@@ -1,5 +1,6 @@
 // ModelRegistry: the model profiles of lakehouse.toml's [ai] section, each turned into an
-// Embedder or a Generator the first time a request needs it.
+// Embedder or a Generator the first time a request needs it: embedded llama.cpp (backend =
+// "llama"), an OpenAI-compatible server ("openai") or Ollama ("ollama").
 //
 // Thread-safe. Loading happens once per profile, under that profile's lock, so concurrent first
 // requests wait for one load instead of loading twice. A profile that failed to load is retried
@@ -16,12 +17,15 @@
 #include "ai/generator.h"
 #include "common/config.h"
 #include "common/json.h"
+#include "storage/secrets_provider.h"
 
 namespace lakehouse::ai {
 
 class ModelRegistry {
  public:
-  explicit ModelRegistry(AiOptions options);
+  //! `secrets` resolves the profiles' secret_refs (API keys of remote servers); null means
+  //! env:/file: references (EnvFileSecretsProvider).
+  explicit ModelRegistry(AiOptions options, std::shared_ptr<const SecretsProvider> secrets = nullptr);
   ~ModelRegistry();
   ModelRegistry(const ModelRegistry&) = delete;
   ModelRegistry& operator=(const ModelRegistry&) = delete;
@@ -46,8 +50,10 @@ class ModelRegistry {
   struct Slot;
   Result<Slot*> Find(std::string_view profile, std::string_view task);
   Status Load(Slot& slot);
+  Status LoadRemote(Slot& slot);
 
   AiOptions options_;
+  std::shared_ptr<const SecretsProvider> secrets_;
   std::vector<std::unique_ptr<Slot>> slots_;
 };
 

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <random>
 
+#include "common/fault_point.h"
 #include "common/log.h"
 
 namespace lakehouse::catalog {
@@ -126,7 +127,10 @@ Result<MetadataPatch> MetadataPatchFromJson(const Json& body) {
 }
 
 Catalog::Catalog(BucketRegistry& buckets, CatalogOptions options, std::unique_ptr<ManifestStore> store)
-    : buckets_(buckets), options_(std::move(options)), store_(std::move(store)) {}
+    : buckets_(buckets),
+      options_(std::move(options)),
+      store_(std::move(store)),
+      holder_id_(WriterLease::ProcessHolderId()) {}
 
 Catalog::~Catalog() = default;
 
@@ -155,9 +159,22 @@ Status Catalog::RefreshLocked() {
   for (const auto& key : keys) {
     if (!loaded_batches_.contains(key)) fresh.push_back(key);
   }
-  // Batches another process compacted away were merged into a batch we load now.
   std::set<std::string> listed(keys.begin(), keys.end());
-  std::erase_if(loaded_batches_, [&](const std::string& key) { return !listed.contains(key); });
+  if (std::any_of(loaded_batches_.begin(), loaded_batches_.end(),
+                  [&](const std::string& key) { return !listed.contains(key); })) {
+    // Another process replaced batches (compaction, or retention dropping versions): rebuild the
+    // index from what is there now, so that dropped versions go here too. The replacement batch
+    // is written before the old ones are deleted, so it is among `keys`.
+    LH_ASSIGN_OR_RETURN(auto all, store_->ReadBatches(keys));
+    {
+      std::unique_lock lock(index_mu_);
+      index_.clear();
+      for (auto& m : all) Apply(std::move(m));
+    }
+    loaded_batches_ = std::move(listed);
+    generation_.fetch_add(1);
+    return Status::OK();
+  }
   if (fresh.empty()) return Status::OK();
   LH_ASSIGN_OR_RETURN(auto manifests, store_->ReadBatches(fresh));
   {
@@ -274,10 +291,15 @@ Result<std::vector<DatasetManifest>> Catalog::Versions(const std::string& name) 
 
 Result<ReadableDataset> Catalog::ToReadable(const DatasetManifest& manifest) const {
   LH_ASSIGN_OR_RETURN(ObjectStore * bucket, buckets_.Get(manifest.bucket));
-  ReadableDataset readable{manifest.name, manifest.version, manifest.bucket, manifest.schema, {}};
+  ReadableDataset readable{manifest.name,       manifest.version, manifest.bucket, manifest.schema, {}, {},
+                           manifest.primary_key};
   for (const auto& file : manifest.files) {
     LH_ASSIGN_OR_RETURN(std::string uri, bucket->Uri(file.key));
     readable.data_uris.push_back(std::move(uri));
+  }
+  for (const auto& file : manifest.deltas) {
+    LH_ASSIGN_OR_RETURN(std::string uri, bucket->Uri(file.key));
+    readable.delta_uris.push_back(std::move(uri));
   }
   return readable;
 }
@@ -328,13 +350,30 @@ Result<std::unique_ptr<VersionLease>> Catalog::BeginVersion(const std::string& n
         "dataset '{}' already exists; names are case-insensitive in SQL, so '{}' cannot be another dataset",
         clash, name));
   }
+  // The cross-process lease comes before the version number: another process may have just
+  // committed, so the index is refreshed once more under the lease.
+  auto writer = WriterLease::Acquire(buckets_.primary(), name, holder_id_, options_.writer_lease_ttl);
+  if (!writer.ok()) {
+    release();
+    return writer.status();
+  }
+  {
+    std::lock_guard lock(write_mu_);
+    if (Status st = RefreshLocked(); !st.ok()) {
+      release();
+      return st;
+    }
+  }
+  if (auto current = Get(name); current.ok()) latest = current->version;
   auto on_storage = HighestVersionOnStorage(*store, name);
   if (!on_storage.ok()) {
     release();
     return on_storage.status();
   }
-  return std::unique_ptr<VersionLease>(
+  std::unique_ptr<VersionLease> lease(
       new VersionLease(*this, name, bucket, std::max(latest, *on_storage) + 1));
+  lease->writer_ = std::move(writer).value();
+  return lease;
 }
 
 void Catalog::ReleaseLease(const std::string& name) {
@@ -343,18 +382,28 @@ void Catalog::ReleaseLease(const std::string& name) {
 }
 
 Result<DatasetManifest> Catalog::Commit(VersionLease& lease, DatasetManifest manifest) {
-  for (const auto& file : manifest.files) {
-    if (!file.key.starts_with(lease.prefix())) {
-      return Status::InvalidArgument(
-          fmt::format("data object {} is outside the version's prefix {}", file.key, lease.prefix()));
+  std::set<std::string> inherited;
+  if (auto previous = Get(lease.name()); previous.ok() && previous->bucket == lease.bucket()) {
+    for (const auto& file : previous->files) inherited.insert(file.key);
+    for (const auto& file : previous->deltas) inherited.insert(file.key);
+  }
+  for (const auto* list : {&manifest.files, &manifest.deltas}) {
+    for (const auto& file : *list) {
+      if (!file.key.starts_with(lease.prefix()) && !inherited.contains(file.key)) {
+        return Status::InvalidArgument(
+            fmt::format("data object {} is outside the version's prefix {}", file.key, lease.prefix()));
+      }
     }
   }
+  if (lease.writer_) LH_RETURN_IF_ERROR(lease.writer_->Verify());
   manifest.name = lease.name();
   manifest.bucket = lease.bucket();
   manifest.version = lease.version();
   manifest.schema_fingerprint = SchemaFingerprint(manifest.schema);
-  manifest.row_count = 0;
-  for (const auto& file : manifest.files) manifest.row_count += file.rows;
+  if (manifest.deltas.empty()) {
+    manifest.row_count = 0;
+    for (const auto& file : manifest.files) manifest.row_count += file.rows;
+  }
   if (auto previous = Get(lease.name()); previous.ok()) {
     manifest.id = previous->id;
   } else {
@@ -364,7 +413,13 @@ Result<DatasetManifest> Catalog::Commit(VersionLease& lease, DatasetManifest man
   manifest.updated_at_us = manifest.created_at_us;
 
   std::lock_guard lock(write_mu_);
+  if (options_.before_commit) {
+    auto previous = Get(lease.name());
+    LH_RETURN_IF_ERROR(options_.before_commit(manifest, previous.ok() ? &*previous : nullptr));
+  }
+  FaultPoint("catalog.before_commit");
   LH_ASSIGN_OR_RETURN(std::string key, store_->WriteBatch({manifest}));
+  FaultPoint("catalog.after_commit");
   loaded_batches_.insert(key);
   {
     std::unique_lock index_lock(index_mu_);
@@ -401,6 +456,11 @@ Result<DatasetManifest> Catalog::PatchMetadata(const std::string& name, const Me
   if (patch.primary_key) {
     if (patch.primary_key->empty()) {
       m.primary_key.reset();
+    } else if (!m.deltas.empty() && m.primary_key != *patch.primary_key) {
+      return Status::FailedPrecondition(
+          fmt::format("dataset '{}' has uncompacted row changes keyed by '{}'; compact it first (POST "
+                      "/datasets/{}/compact)",
+                      name, m.primary_key.value_or(""), name));
     } else if (std::none_of(m.schema.begin(), m.schema.end(),
                             [&](const ColumnSchema& c) { return c.name == *patch.primary_key; })) {
       return Status::InvalidArgument(
@@ -410,6 +470,10 @@ Result<DatasetManifest> Catalog::PatchMetadata(const std::string& name, const Me
     }
   }
   m.updated_at_us = std::max(NowMicros(), m.updated_at_us + 1);
+  if (options_.before_commit) {
+    LH_ASSIGN_OR_RETURN(DatasetManifest previous, Get(name));
+    LH_RETURN_IF_ERROR(options_.before_commit(m, &previous));
+  }
   LH_ASSIGN_OR_RETURN(std::string key, store_->WriteBatch({m}));
   loaded_batches_.insert(key);
   {
@@ -420,9 +484,11 @@ Result<DatasetManifest> Catalog::PatchMetadata(const std::string& name, const Me
   return m;
 }
 
-Result<GarbageReport> Catalog::GarbageCollect(std::chrono::seconds grace) {
+Result<GarbageReport> Catalog::GarbageCollect(std::chrono::seconds grace, const RetentionPolicy& retention) {
   std::lock_guard lock(write_mu_);
   LH_RETURN_IF_ERROR(RefreshLocked());
+  GarbageReport report;
+  LH_RETURN_IF_ERROR(PruneVersionsLocked(retention, report));
   std::set<std::string> referenced;
   {
     std::shared_lock index_lock(index_mu_);
@@ -437,7 +503,6 @@ Result<GarbageReport> Catalog::GarbageCollect(std::chrono::seconds grace) {
     std::lock_guard lease_lock(lease_mu_);
     for (const auto& [name, prefix] : leases_) leased.push_back(prefix);
   }
-  GarbageReport report;
   auto cutoff = std::chrono::system_clock::now() - grace;
   for (const auto& bucket_name : buckets_.names()) {
     LH_ASSIGN_OR_RETURN(ObjectStore * bucket, buckets_.Get(bucket_name));
@@ -462,6 +527,54 @@ Result<GarbageReport> Catalog::GarbageCollect(std::chrono::seconds grace) {
     log::Info("garbage collected", {{"objects", report.removed.size()}, {"bytes", report.removed_bytes}});
   }
   return report;
+}
+
+Status Catalog::PruneVersionsLocked(const RetentionPolicy& retention, GarbageReport& report) {
+  if (retention.retain_versions <= 0 && retention.retain_days <= 0) return Status::OK();
+  const std::int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+  const std::int64_t max_age_us = std::int64_t{retention.retain_days} * 86'400'000'000LL;
+  std::vector<DatasetManifest> kept;
+  std::vector<std::pair<std::string, std::int64_t>> dropped;
+  {
+    std::shared_lock lock(index_mu_);
+    for (const auto& [name, versions] : index_) {
+      // Newest first: position 0 is the latest version, which is always kept.
+      std::int64_t superseded_at_us = 0;
+      int position = 0;
+      for (auto it = versions.rbegin(); it != versions.rend(); ++it, ++position) {
+        const DatasetManifest& manifest = it->second;
+        const bool too_many = retention.retain_versions > 0 && position >= retention.retain_versions;
+        const bool too_old =
+            retention.retain_days > 0 && position > 0 && now_us - superseded_at_us > max_age_us;
+        if (position > 0 && (too_many || too_old)) {
+          dropped.emplace_back(name, it->first);
+        } else {
+          kept.push_back(manifest);
+        }
+        superseded_at_us = manifest.created_at_us;
+      }
+    }
+  }
+  if (dropped.empty()) return Status::OK();
+  // The batches are rewritten without the dropped records before the index forgets them, so a
+  // failure leaves both as they were; a crash after the write leaves duplicates that resolve alike.
+  std::vector<std::string> old(loaded_batches_.begin(), loaded_batches_.end());
+  LH_ASSIGN_OR_RETURN(std::string key, store_->ReplaceBatches(old, kept));
+  loaded_batches_ = {key};
+  {
+    std::unique_lock lock(index_mu_);
+    for (const auto& [name, version] : dropped) {
+      index_[name].erase(version);
+      report.removed_versions.push_back(name + "@" + std::to_string(version));
+    }
+  }
+  generation_.fetch_add(1);
+  log::Info("retention removed dataset versions", {{"versions", report.removed_versions.size()},
+                                                   {"retain_versions", retention.retain_versions},
+                                                   {"retain_days", retention.retain_days}});
+  return Status::OK();
 }
 
 }  // namespace lakehouse::catalog

@@ -9,7 +9,8 @@
 // Commit protocol: a writer (ingest) reserves a version with BeginVersion(), writes its data
 // objects under datasets/{name}/v{version}/, then calls Commit(); the manifest batch written by
 // Commit is the commit point. A crash before it leaves only objects no manifest references,
-// which GarbageCollect() removes. Every version stays readable (no retention policy yet).
+// which GarbageCollect() removes. Every version stays readable until GarbageCollect() applies
+// a RetentionPolicy.
 //
 // Thread-safety: every method is safe to call from many threads at once. Reads (List, Get,
 // CurrentDatasets, ...) take a shared lock on the index and never touch storage; writes
@@ -22,6 +23,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -33,6 +35,7 @@
 
 #include "catalog/dataset_manifest.h"
 #include "catalog/manifest_store.h"
+#include "catalog/writer_lease.h"
 #include "common/status.h"
 #include "engine/database.h"
 #include "storage/bucket_registry.h"
@@ -50,6 +53,13 @@ struct CatalogOptions {
   std::string scratch_dir;
   //! Compact when more than this many batches exist (checked on open and after each commit).
   std::size_t compact_after_batches = 64;
+  //! How long a dataset's writer lease (see WriterLease) outlives a holder that stopped renewing it.
+  std::chrono::seconds writer_lease_ttl{30};
+  //! Called with every manifest record about to be written (a new version, or a metadata change
+  //! of the latest one, then `previous` is that version's current record) before its commit
+  //! point, under the dataset's writer lease; a non-OK status aborts the commit. The event
+  //! journal hooks in here, so that it records a change before the change becomes visible.
+  std::function<Status(const DatasetManifest& next, const DatasetManifest* previous)> before_commit;
 };
 
 //! Which datasets GET /datasets lists; an unset field matches everything.
@@ -68,6 +78,10 @@ struct ReadableDataset {
   std::string bucket;
   std::vector<ColumnSchema> schema;    //!< column names and DuckDB types, in order
   std::vector<std::string> data_uris;  //!< ObjectStore::Uri of every data file, in order
+  //! ObjectStore::Uri of every delta file, oldest first; readers merge them over data_uris by
+  //! primary_key (engine/merged_relation.h). Empty for a plain or compacted version.
+  std::vector<std::string> delta_uris{};
+  std::optional<std::string> primary_key{};
 };
 
 //! A metadata change (PATCH /datasets/{name}); unset fields stay as they are.
@@ -87,11 +101,20 @@ struct MetadataPatch {
 //! unknown field and every value of the wrong type or format.
 Result<MetadataPatch> MetadataPatchFromJson(const Json& body);
 
+//! How long versions are kept ([catalog] retain_versions / retain_days). The latest version of a
+//! dataset is always kept; an older one goes when either limit says so. Zero disables a limit.
+struct RetentionPolicy {
+  int retain_versions = 0;  //!< keep at most this many newest versions of each dataset
+  int retain_days = 0;      //!< drop versions superseded (by a newer version) more than this many days ago
+};
+
 //! What GarbageCollect did.
 struct GarbageReport {
   std::vector<std::string> removed;  //!< "bucket:key" of every deleted object
   std::uint64_t removed_bytes = 0;
   std::size_t kept_recent = 0;  //!< unreferenced objects younger than the grace period, kept
+  //! "name@version" of every version the retention policy removed
+  std::vector<std::string> removed_versions;
 };
 
 class Catalog;
@@ -120,6 +143,7 @@ class VersionLease {
   std::string name_;
   std::string bucket_;
   std::int64_t version_;
+  std::unique_ptr<WriterLease> writer_;  // the cross-process lease; released after ReleaseLease
 };
 
 class Catalog {
@@ -162,13 +186,17 @@ class Catalog {
   //! Reserves the next version of dataset `name` in `bucket`, after loading commits of other
   //! processes. InvalidArgument for a bad name, NotFound for an unknown bucket, AlreadyExists
   //! if another dataset has the same name but for case (SQL names are case-insensitive),
-  //! FailedPrecondition if another writer in this process holds a version of the dataset.
+  //! FailedPrecondition if another writer in this process, or another process sharing the
+  //! primary bucket (WriterLease), is writing the dataset.
   Result<std::unique_ptr<VersionLease>> BeginVersion(const std::string& name, const std::string& bucket);
 
   //! Commits `manifest` (its data objects must already be durable) as version lease.version().
   //! Fills in name, bucket, version, id (kept from earlier versions), schema_fingerprint and
   //! the times; returns the committed manifest. When OK is returned the version is visible and
-  //! durable. InvalidArgument if the manifest references objects outside the lease's prefix.
+  //! durable. row_count is the sum of the files' rows, except for a version with deltas, whose
+  //! merged row count the writer gives. InvalidArgument if the manifest references objects
+  //! outside the lease's prefix that the previous version does not reference either (a delta
+  //! version reuses its predecessor's files); FailedPrecondition if the writer lease was lost.
   Result<DatasetManifest> Commit(VersionLease& lease, DatasetManifest manifest);
 
   //! Applies `patch` to the latest version of `name` as a new manifest record. NotFound for an
@@ -185,7 +213,11 @@ class Catalog {
   //! Deletes objects under datasets/ in every bucket that no manifest (of any version)
   //! references and that are older than `grace` (so a writer in another process that has not
   //! committed yet keeps its objects). Objects of versions leased in this process are kept.
-  Result<GarbageReport> GarbageCollect(std::chrono::seconds grace = std::chrono::hours(1));
+  //! First, versions outside `retention` lose their manifest records (the catalog's batches are
+  //! rewritten without them), so their objects become unreferenced and are deleted like any other
+  //! (a version's objects that a kept version still references stay).
+  Result<GarbageReport> GarbageCollect(std::chrono::seconds grace = std::chrono::hours(1),
+                                       const RetentionPolicy& retention = {});
 
   //! Number of manifest batches loaded (after Compact: 1).
   std::size_t batch_count() const;
@@ -194,8 +226,9 @@ class Catalog {
   friend class VersionLease;
   Catalog(BucketRegistry& buckets, CatalogOptions options, std::unique_ptr<ManifestStore> store);
 
-  Status RefreshLocked();                // write_mu_ held
-  Status CompactLocked();                // write_mu_ held
+  Status RefreshLocked();                                                               // write_mu_ held
+  Status CompactLocked();                                                               // write_mu_ held
+  Status PruneVersionsLocked(const RetentionPolicy& retention, GarbageReport& report);  // write_mu_ held
   void Apply(DatasetManifest manifest);  // index_mu_ held exclusively
   void ReleaseLease(const std::string& name);
   Result<ReadableDataset> ToReadable(const DatasetManifest& manifest) const;
@@ -215,6 +248,7 @@ class Catalog {
   std::map<std::string, std::string> leases_;  // name -> prefix in use; guarded by lease_mu_
 
   std::atomic<std::uint64_t> generation_{0};
+  const std::string holder_id_;  // who this process is in writer leases
 };
 
 }  // namespace lakehouse::catalog

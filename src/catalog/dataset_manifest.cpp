@@ -115,10 +115,15 @@ std::string IsoTimeFromMicros(std::int64_t micros) {
 Json ManifestToJson(const DatasetManifest& m) {
   Json schema = Json::array();
   for (const auto& c : m.schema) schema.push_back({{"name", c.name}, {"type", c.type}});
-  Json files = Json::array();
-  for (const auto& f : m.files) {
-    files.push_back({{"key", f.key}, {"size", f.size}, {"rows", f.rows}, {"sha256", f.sha256}});
-  }
+  auto file_list = [](const std::vector<DataFile>& list) {
+    Json out = Json::array();
+    for (const auto& f : list) {
+      out.push_back({{"key", f.key}, {"size", f.size}, {"rows", f.rows}, {"sha256", f.sha256}});
+    }
+    return out;
+  };
+  Json files = file_list(m.files);
+  Json deltas = file_list(m.deltas);
   const auto& md = m.metadata;
   return {{"name", m.name},
           {"id", m.id},
@@ -127,6 +132,7 @@ Json ManifestToJson(const DatasetManifest& m) {
           {"schema", std::move(schema)},
           {"schema_fingerprint", m.schema_fingerprint},
           {"files", std::move(files)},
+          {"deltas", std::move(deltas)},
           {"row_count", m.row_count},
           {"created_at_us", m.created_at_us},
           {"updated_at_us", m.updated_at_us},
@@ -141,7 +147,8 @@ Json ManifestToJson(const DatasetManifest& m) {
             {"lineage",
              {{"source_system", md.lineage.source_system},
               {"ingest_job", md.lineage.ingest_job},
-              {"parents", md.lineage.parents}}},
+              {"parents", md.lineage.parents},
+              {"source_object", md.lineage.source_object}}},
             {"freshness_sla", md.freshness_sla},
             {"description", md.description},
             {"tags", md.tags},
@@ -183,6 +190,17 @@ Result<DatasetManifest> ManifestFromJson(const Json& json) {
     LH_RETURN_IF_ERROR(ReadField(f, "sha256", file.sha256));
     m.files.push_back(std::move(file));
   }
+  // Manifests written before deltas existed have no "deltas" field.
+  if (auto deltas = json.find("deltas"); deltas != json.end() && deltas->is_array()) {
+    for (const auto& f : *deltas) {
+      DataFile file;
+      LH_RETURN_IF_ERROR(ReadField(f, "key", file.key));
+      LH_RETURN_IF_ERROR(ReadField(f, "size", file.size));
+      LH_RETURN_IF_ERROR(ReadField(f, "rows", file.rows));
+      LH_RETURN_IF_ERROR(ReadField(f, "sha256", file.sha256));
+      m.deltas.push_back(std::move(file));
+    }
+  }
   if (auto pk = json.find("primary_key"); pk != json.end() && pk->is_string())
     m.primary_key = pk->get<std::string>();
   auto& md = m.metadata;
@@ -194,6 +212,9 @@ Result<DatasetManifest> ManifestFromJson(const Json& json) {
   LH_RETURN_IF_ERROR(ReadField(lineage, "source_system", md.lineage.source_system));
   LH_RETURN_IF_ERROR(ReadField(lineage, "ingest_job", md.lineage.ingest_job));
   LH_RETURN_IF_ERROR(ReadField(lineage, "parents", md.lineage.parents));
+  // Manifests written before ingest from buckets have no "source_object".
+  if (auto source = lineage.find("source_object"); source != lineage.end() && source->is_string())
+    md.lineage.source_object = source->get<std::string>();
   LH_RETURN_IF_ERROR(ReadField(metadata, "freshness_sla", md.freshness_sla));
   LH_RETURN_IF_ERROR(ReadField(metadata, "description", md.description));
   LH_RETURN_IF_ERROR(ReadField(metadata, "tags", md.tags));

@@ -49,6 +49,7 @@ struct Lineage {
   std::string source_system;         //!< e.g. "bullhorn-crm"; required on manual ingest
   std::string ingest_job;            //!< the ingest that produced this version, e.g. "ingest-<id>"
   std::vector<std::string> parents;  //!< names of datasets this one was derived from
+  std::string source_object;         //!< "bucket:key" when ingested from an object in a bucket
   bool operator==(const Lineage& other) const = default;
 };
 
@@ -75,7 +76,10 @@ struct DatasetManifest {
   std::vector<ColumnSchema> schema;
   std::string schema_fingerprint;  //!< SchemaFingerprint(schema)
   std::vector<DataFile> files;
-  std::int64_t row_count = 0;
+  //! Delta objects (row upserts and deletes) merged over `files` on read, oldest first; empty
+  //! for a plain or compacted version. See mutation/mutation_service.h for their layout.
+  std::vector<DataFile> deltas;
+  std::int64_t row_count = 0;              //!< rows a reader sees (after merging the deltas)
   std::int64_t created_at_us = 0;          //!< when this version's data was committed (epoch microseconds)
   std::int64_t updated_at_us = 0;          //!< when this record was written (a PATCH moves it)
   std::optional<std::string> primary_key;  //!< a column name, if the dataset has a key

@@ -39,7 +39,9 @@ void DrawProgress(std::uint64_t done, std::uint64_t total) {
 DatasetCommands::DatasetCommands(CLI::App& app, const std::function<void(CLI::App&)>& add_config_flags) {
   ingest_ =
       app.add_subcommand("ingest", "Ingest a CSV, JSON/NDJSON or Parquet file as a new dataset version");
-  ingest_->add_option("file", file_, "the file to ingest")->required();
+  ingest_->add_option("file", file_, "the file to ingest (or --from-bucket and --key)");
+  ingest_->add_option("--from-bucket", from_bucket_, "ingest an object already in this bucket (with --key)");
+  ingest_->add_option("--key", from_key_, "the key of the object to ingest (with --from-bucket)");
   ingest_->add_option("--name", name_, "dataset name (letters, digits, '_')")->required();
   ingest_->add_option("--owner", owner_, "who owns the data (required)");
   ingest_->add_option("--source-system", source_system_, "the system the file came from (required)");
@@ -56,7 +58,9 @@ DatasetCommands::DatasetCommands(CLI::App& app, const std::function<void(CLI::Ap
   datasets_->add_flag("--json", json_, "print JSON");
   add_config_flags(*datasets_);
 
-  gc_ = app.add_subcommand("gc", "Delete data objects that no dataset version references");
+  gc_ = app.add_subcommand("gc",
+                           "Remove versions outside the retention policy ([catalog] retain_versions, "
+                           "retain_days), then delete data objects that no dataset version references");
   gc_->add_option(
          "--grace", grace_seconds_,
          "keep unreferenced objects younger than this many seconds (writes still in progress); default 3600")
@@ -77,9 +81,18 @@ int DatasetCommands::RunIngest(const Config& config) {
   if (Status st = ingest::CheckRequiredMetadata(owner_, source_system_); !st.ok()) {
     return Fail(Status::InvalidArgument(st.message() + " (use --owner and --source-system)"), kExitBadInput);
   }
+  const bool from_object = !from_bucket_.empty() || !from_key_.empty();
+  if (from_object && (from_bucket_.empty() || from_key_.empty())) {
+    return Fail(Status::InvalidArgument("--from-bucket and --key go together; give both"), kExitBadInput);
+  }
+  if (file_.empty() == !from_object) {
+    return Fail(Status::InvalidArgument("give either a FILE or --from-bucket B --key K (one of them)"),
+                kExitBadInput);
+  }
   auto opened = OpenLocalLakehouse(config, true);
   if (!opened.ok()) return Fail(opened.status(), kExitFailure);
   ingest::IngestRequest request;
+  if (!from_bucket_.empty()) request.object = ingest::ObjectSource{from_bucket_, from_key_};
   request.name = name_;
   request.path = file_;
   request.format = format_;
@@ -153,8 +166,10 @@ int DatasetCommands::RunDatasets(const Config& config) {
 int DatasetCommands::RunGc(const Config& config) {
   auto opened = OpenLocalLakehouse(config, false);
   if (!opened.ok()) return Fail(opened.status(), kExitFailure);
-  auto report = opened->catalog->GarbageCollect(std::chrono::seconds(grace_seconds_));
+  const catalog::RetentionPolicy retention{config.catalog.retain_versions, config.catalog.retain_days};
+  auto report = opened->catalog->GarbageCollect(std::chrono::seconds(grace_seconds_), retention);
   if (!report.ok()) return Fail(report.status(), kExitFailure);
+  for (const auto& version : report->removed_versions) std::printf("retention removed %s\n", version.c_str());
   for (const auto& ref : report->removed) std::printf("removed %s\n", ref.c_str());
   std::printf("removed %zu unreferenced objects (%llu bytes); kept %zu younger than %d s\n",
               report->removed.size(), static_cast<unsigned long long>(report->removed_bytes),

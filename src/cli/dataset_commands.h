@@ -33,6 +33,8 @@ class DatasetCommands {
   CLI::App* gc_ = nullptr;
 
   std::string file_;
+  std::string from_bucket_;
+  std::string from_key_;
   std::string name_;
   std::string owner_;
   std::string source_system_;

@@ -1,5 +1,7 @@
 #include "cli/local_lakehouse.h"
 
+#include "server/journal_routes.h"
+
 namespace lakehouse::cli {
 
 Result<LocalLakehouse> OpenLocalLakehouse(const Config& config, bool with_ingester) {
@@ -11,6 +13,9 @@ Result<LocalLakehouse> OpenLocalLakehouse(const Config& config, bool with_ingest
   catalog_options.engine.extension_dir = config.engine.extension_dir;
   catalog_options.engine.temp_dir = config.engine.temp_dir;
   catalog_options.scratch_dir = config.engine.temp_dir;
+  catalog_options.writer_lease_ttl = std::chrono::seconds(config.catalog.writer_lease_ttl_s);
+  LH_ASSIGN_OR_RETURN(opened.journal, journal::EventJournal::Open(opened.buckets->primary()));
+  catalog_options.before_commit = server::JournalCommitHook(*opened.journal);
   LH_ASSIGN_OR_RETURN(opened.catalog, catalog::Catalog::Open(*opened.buckets, catalog_options));
   if (with_ingester) {
     ingest::IngestOptions ingest_options;

@@ -7,12 +7,14 @@
 #include "catalog/catalog.h"
 #include "common/config.h"
 #include "ingest/ingester.h"
+#include "journal/event_journal.h"
 #include "storage/bucket_registry.h"
 
 namespace lakehouse::cli {
 
 struct LocalLakehouse {
   std::unique_ptr<BucketRegistry> buckets;
+  std::unique_ptr<journal::EventJournal> journal;  //!< every commit records its events here
   std::unique_ptr<catalog::Catalog> catalog;
   std::unique_ptr<ingest::Ingester> ingester;  //!< only when asked for
 };

@@ -9,7 +9,9 @@
 #include <optional>
 #include <string>
 
+#include "cli/ai_commands.h"
 #include "cli/dataset_commands.h"
+#include "cli/mutation_commands.h"
 #include "cli/query_command.h"
 #include "common/config.h"
 #include "common/log.h"
@@ -153,8 +155,14 @@ int main(int argc, char** argv) {
   ConfigFlags dataset_flags;
   lakehouse::cli::DatasetCommands dataset_commands(app,
                                                    [&](CLI::App& cmd) { dataset_flags.AddTo(cmd, false); });
+  ConfigFlags mutation_flags;
+  lakehouse::cli::MutationCommands mutation_commands(
+      app, [&](CLI::App& cmd) { mutation_flags.AddTo(cmd, false); });
   ConfigFlags query_flags;
   lakehouse::cli::QueryCommand query_command(app, [&](CLI::App& cmd) { query_flags.AddTo(cmd, false); });
+
+  ConfigFlags ai_flags;
+  lakehouse::cli::AiCommands ai_commands(app, [&](CLI::App& cmd) { ai_flags.AddTo(cmd, false); });
 
   try {
     app.parse(argc, argv);
@@ -165,5 +173,7 @@ int main(int argc, char** argv) {
   if (config->parsed()) return RunConfig(config_flags);
   if (auto code = dataset_commands.Run([&] { return dataset_flags.Load(); })) return *code;
   if (auto code = query_command.Run([&] { return query_flags.Load(); })) return *code;
+  if (auto code = mutation_commands.Run([&] { return mutation_flags.Load(); })) return *code;
+  if (auto code = ai_commands.Run([&] { return ai_flags.Load(); })) return *code;
   return kExitFailure;
 }

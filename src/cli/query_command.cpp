@@ -30,7 +30,7 @@ Result<std::vector<query::TableSource>> ParseTables(const std::vector<std::strin
     std::error_code ec;
     const auto path = std::filesystem::absolute(spec.substr(eq + 1), ec);
     if (ec) return Status::InvalidArgument("--table " + spec + ": " + ec.message());
-    tables.push_back({spec.substr(0, eq), {path.lexically_normal().string()}, ""});
+    tables.push_back({spec.substr(0, eq), {path.lexically_normal().string()}, "", {}, ""});
   }
   return tables;
 }
@@ -59,8 +59,11 @@ std::optional<int> QueryCommand::Run(const std::function<Result<Config>()>& load
   if (!tables.ok()) return Fail(tables.status().message(), kExitFailure);
 
   query::QueryOptions options;
-  options.sandbox = {config->query.memory_limit, static_cast<std::uint32_t>(config->query.threads),
-                     config->engine.extension_dir, config->engine.temp_dir};
+  options.sandbox = {config->query.memory_limit,
+                     static_cast<std::uint32_t>(config->query.threads),
+                     config->engine.extension_dir,
+                     config->engine.temp_dir,
+                     {}};
   options.timeout_ms = std::min(config->query.timeout_ms, config->query.max_timeout_ms);
   options.max_timeout_ms = config->query.max_timeout_ms;
   options.max_result_rows = static_cast<std::uint64_t>(config->query.max_result_rows);
@@ -72,6 +75,7 @@ std::optional<int> QueryCommand::Run(const std::function<Result<Config>()>& load
     if (!opened.ok()) return Fail(opened.status().message(), kExitFailure);
     lakehouse.emplace(std::move(opened).value());
     provider = server::CatalogTables(*lakehouse->catalog);
+    options.sandbox.s3_buckets = server::S3Buckets(*lakehouse->buckets);
   } else {
     provider = [served = *tables]() -> Result<std::vector<query::TableSource>> { return served; };
   }

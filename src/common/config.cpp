@@ -18,7 +18,7 @@ namespace lakehouse {
 namespace {
 
 // Environment variables that are read by other parts of the project, not by the config.
-constexpr std::string_view kNonConfigEnv[] = {"LAKEHOUSE_CONFIG", "LAKEHOUSE_CACHE"};
+constexpr std::string_view kNonConfigEnv[] = {"LAKEHOUSE_CONFIG", "LAKEHOUSE_CACHE", "LAKEHOUSE_FAULT_POINT"};
 
 // Where a raw value came from, for error messages.
 struct Origin {
@@ -155,6 +155,12 @@ const std::vector<KeySpec>& Schema() {
                        [](Config& c, int64_t v) { c.server.threads = static_cast<int>(v); }));
     s.push_back(IntKey("server", "max_body_bytes", 1024, int64_t{1} << 40,
                        [](Config& c, int64_t v) { c.server.max_body_bytes = v; }));
+    s.push_back(IntKey("server", "max_upload_bytes", 1024, int64_t{1} << 50,
+                       [](Config& c, int64_t v) { c.server.max_upload_bytes = v; }));
+    s.push_back(IntKey("server", "workers", 0, 1024,
+                       [](Config& c, int64_t v) { c.server.workers = static_cast<int>(v); }));
+    s.push_back(IntKey("server", "queue_depth", 0, 1'000'000,
+                       [](Config& c, int64_t v) { c.server.queue_depth = static_cast<int>(v); }));
     s.push_back(IntKey("server", "request_timeout_ms", 1, 86'400'000,
                        [](Config& c, int64_t v) { c.server.request_timeout_ms = static_cast<int>(v); }));
     s.push_back(IntKey("server", "shutdown_grace_ms", 0, 3'600'000,
@@ -190,6 +196,14 @@ const std::vector<KeySpec>& Schema() {
                        [](Config& c, int64_t v) { c.query.max_timeout_ms = v; }));
     s.push_back(IntKey("query", "max_result_rows", 1, int64_t{1} << 50,
                        [](Config& c, int64_t v) { c.query.max_result_rows = v; }));
+    s.push_back(IntKey("catalog", "retain_versions", 0, 1'000'000,
+                       [](Config& c, int64_t v) { c.catalog.retain_versions = static_cast<int>(v); }));
+    s.push_back(IntKey("catalog", "retain_days", 0, 1'000'000,
+                       [](Config& c, int64_t v) { c.catalog.retain_days = static_cast<int>(v); }));
+    s.push_back(IntKey("catalog", "writer_lease_ttl_s", 1, 86'400,
+                       [](Config& c, int64_t v) { c.catalog.writer_lease_ttl_s = static_cast<int>(v); }));
+    s.push_back(IntKey("catalog", "compact_after_deltas", 0, 1'000'000,
+                       [](Config& c, int64_t v) { c.catalog.compact_after_deltas = static_cast<int>(v); }));
     s.push_back(StringKey("ai", "embed_profile", "the name of a profile in [ai.profiles]", IsNonEmpty,
                           [](Config& c, std::string v) { c.ai.embed_profile = std::move(v); }));
     s.push_back(StringKey("ai", "generate_profile", "the name of a profile in [ai.profiles]", IsNonEmpty,
@@ -222,7 +236,7 @@ std::string KnownKeys(std::string_view section) {
   return out;
 }
 
-std::string KnownSections() { return "server, log, storage, engine, query, ai"; }
+std::string KnownSections() { return "server, log, storage, engine, query, catalog, ai"; }
 
 std::string Where(const std::string& file, const toml::node& node) {
   const auto& src = node.source();
@@ -324,13 +338,32 @@ Status ApplyBuckets(const std::string& file, const toml::node& node, Config& con
       } else if (k == "max_attempts") {
         if (!number || *number < 1 || *number > 20) return bad("an integer from 1 to 20");
         options.max_attempts = static_cast<int>(*number);
+      } else if (k == "class") {
+        static const std::regex kClass("^(primary|tenant|rescue|profile:[a-z0-9][a-z0-9_.-]{0,62})$");
+        if (!text || !std::regex_match(*text, kClass)) {
+          return bad(
+              "\"primary\", \"tenant\", \"rescue\" or \"profile:USER\" (USER: lowercase letters, digits, "
+              "'_', '.', '-')");
+        }
+        options.bucket_class = *text;
       } else {
         return Status::InvalidArgument(fmt::format(
             "{}: unknown key 'storage.buckets.{}.{}' (known keys of a bucket: backend, path, endpoint, "
             "region, "
-            "bucket, url_style, secret_ref, connect_timeout_ms, request_timeout_ms, max_attempts)",
+            "bucket, url_style, secret_ref, connect_timeout_ms, request_timeout_ms, max_attempts, class)",
             where, name, k));
       }
+    }
+    // The primary and rescue buckets are defined by their names, so their class is fixed.
+    const std::string implied = name == "primary" ? "primary" : name == "rescue" ? "rescue" : "";
+    if (options.bucket_class.empty()) options.bucket_class = implied.empty() ? "tenant" : implied;
+    if (options.bucket_class != implied &&
+        (!implied.empty() || options.bucket_class == "primary" || options.bucket_class == "rescue")) {
+      return Status::InvalidArgument(fmt::format(
+          "{}: storage.buckets.{}.class is \"{}\", but only the bucket named \"primary\" has class "
+          "primary and only the one named \"rescue\" has class rescue; remove the key or use tenant or "
+          "profile:USER",
+          Where(file, bucket_node), name, options.bucket_class));
     }
     if (options.backend == "s3") {
       if (!options.path.empty()) {
@@ -422,11 +455,23 @@ Status ApplyAiProfiles(const std::string& file, const toml::node& node, Config& 
         if (!text || (*text != "embed" && *text != "generate")) return bad("\"embed\" or \"generate\"");
         p.task = *text;
       } else if (k == "backend") {
-        if (!text || *text != "llama") return bad("\"llama\" (the only backend so far)");
+        if (!text || (*text != "llama" && *text != "openai" && *text != "ollama")) {
+          return bad("\"llama\", \"openai\" or \"ollama\"");
+        }
         p.backend = *text;
-      } else if (k == "model" || k == "path" || k == "version") {
+      } else if (k == "model" || k == "path" || k == "version" || k == "endpoint" || k == "secret_ref") {
         if (!text) return bad("a string");
-        (k == "model" ? p.model : k == "path" ? p.path : p.version) = *text;
+        (k == "model"      ? p.model
+         : k == "path"     ? p.path
+         : k == "version"  ? p.version
+         : k == "endpoint" ? p.endpoint
+                           : p.secret_ref) = *text;
+      } else if (k == "timeout_ms") {
+        if (!number || *number < 100 || *number > 3'600'000) return bad("an integer from 100 to 3600000");
+        p.timeout_ms = static_cast<int>(*number);
+      } else if (k == "max_attempts") {
+        if (!number || *number < 1 || *number > 10) return bad("an integer from 1 to 10");
+        p.max_attempts = static_cast<int>(*number);
       } else if (k == "dims" || k == "context") {
         if (!number || *number < 0 || *number > 1'000'000) return bad("an integer from 0 to 1000000");
         (k == "dims" ? p.dims : p.context) = static_cast<int>(*number);
@@ -436,10 +481,17 @@ Status ApplyAiProfiles(const std::string& file, const toml::node& node, Config& 
       } else if (k == "parallel") {
         if (!number || *number < 1 || *number > 64) return bad("an integer from 1 to 64");
         p.parallel = static_cast<int>(*number);
+      } else if (IsCredentialKey(k)) {
+        // Never echo the value: it may be a pasted key.
+        return Status::InvalidArgument(
+            fmt::format("{}: ai.profiles.{}.{} looks like a credential; credentials never go in the config "
+                        "file: set secret_ref = \"env:NAME\" (or \"file:PATH\") to where the key is kept",
+                        where, name, k));
       } else {
         return Status::InvalidArgument(
             fmt::format("{}: unknown key 'ai.profiles.{}.{}' (known keys of a profile: task, backend, model, "
-                        "path, version, dims, batch_size, context, parallel)",
+                        "path, endpoint, secret_ref, version, dims, batch_size, context, parallel, "
+                        "timeout_ms, max_attempts)",
                         where, name, k));
       }
     }
@@ -451,6 +503,12 @@ Status ApplyAiProfiles(const std::string& file, const toml::node& node, Config& 
       return Status::InvalidArgument(
           fmt::format("{}: ai.profiles.{} uses the llama backend and needs a path to a GGUF file",
                       Where(file, profile_node), name));
+    }
+    if (p.backend != "llama" && !p.endpoint.starts_with("http://") && !p.endpoint.starts_with("https://")) {
+      return Status::InvalidArgument(fmt::format(
+          "{}: ai.profiles.{} uses the {} backend and needs an endpoint URL (http:// or https://), e.g. {}",
+          Where(file, profile_node), name, p.backend,
+          p.backend == "openai" ? "\"http://127.0.0.1:8080/v1\"" : "\"http://127.0.0.1:11434\""));
     }
     config.ai.profiles[name] = std::move(p);
   }
@@ -500,7 +558,7 @@ Status ApplyFile(const std::string& file, Config& config) {
                       Where(file, section_node), section, KnownSections()));
     }
     if (section != "server" && section != "log" && section != "storage" && section != "engine" &&
-        section != "query" && section != "ai") {
+        section != "query" && section != "catalog" && section != "ai") {
       return Status::InvalidArgument(fmt::format("{}: unknown section [{}] (known sections: {})",
                                                  Where(file, section_node), section, KnownSections()));
     }
@@ -599,6 +657,7 @@ Result<Config> LoadConfig(const ConfigSources& sources) {
   LH_RETURN_IF_ERROR(CheckAiDefaults(config.ai));
   auto& primary = config.storage.buckets["primary"];
   primary.name = "primary";
+  primary.bucket_class = "primary";
   return config;
 }
 
@@ -608,6 +667,8 @@ std::string ConfigToToml(const Config& c) {
   out += fmt::format("host = {}\nport = {}\nthreads = {}\nmax_body_bytes = {}\nrequest_timeout_ms = {}\n",
                      Quote(c.server.host), c.server.port, c.server.threads, c.server.max_body_bytes,
                      c.server.request_timeout_ms);
+  out += fmt::format("max_upload_bytes = {}\nworkers = {}\nqueue_depth = {}\n", c.server.max_upload_bytes,
+                     c.server.workers, c.server.queue_depth);
   out += fmt::format("shutdown_grace_ms = {}\nhealth_interval_ms = {}\n\n", c.server.shutdown_grace_ms,
                      c.server.health_interval_ms);
   out += "[log]\n";
@@ -620,14 +681,15 @@ std::string ConfigToToml(const Config& c) {
       // secret_ref is a reference, not a secret, so it may be printed.
       out += fmt::format(
           "[storage.buckets.{}]\nbackend = {}\nendpoint = {}\nregion = {}\nbucket = {}\nurl_style = {}\n"
-          "secret_ref = {}\nconnect_timeout_ms = {}\nrequest_timeout_ms = {}\nmax_attempts = {}\n\n",
+          "secret_ref = {}\nconnect_timeout_ms = {}\nrequest_timeout_ms = {}\nmax_attempts = {}\n"
+          "class = {}\n\n",
           name, Quote(bucket.backend), Quote(bucket.endpoint), Quote(bucket.region), Quote(bucket.bucket),
           Quote(bucket.url_style), Quote(bucket.secret_ref), bucket.connect_timeout_ms,
-          bucket.request_timeout_ms, bucket.max_attempts);
+          bucket.request_timeout_ms, bucket.max_attempts, Quote(bucket.bucket_class));
       continue;
     }
-    out += fmt::format("[storage.buckets.{}]\nbackend = {}\npath = {}\n\n", name, Quote(bucket.backend),
-                       Quote(bucket.path));
+    out += fmt::format("[storage.buckets.{}]\nbackend = {}\npath = {}\nclass = {}\n\n", name,
+                       Quote(bucket.backend), Quote(bucket.path), Quote(bucket.bucket_class));
   }
   out += "[engine]\n";
   out += fmt::format("memory_limit = {}\nthreads = {}\nextension_dir = {}\ntemp_dir = {}\n",
@@ -638,6 +700,11 @@ std::string ConfigToToml(const Config& c) {
       "memory_limit = {}\nthreads = {}\ntimeout_ms = {}\nmax_timeout_ms = {}\nmax_result_rows = {}\n",
       Quote(c.query.memory_limit), c.query.threads, c.query.timeout_ms, c.query.max_timeout_ms,
       c.query.max_result_rows);
+  out += "\n[catalog]\n";
+  out += fmt::format("retain_versions = {}\nretain_days = {}\n", c.catalog.retain_versions,
+                     c.catalog.retain_days);
+  out += fmt::format("writer_lease_ttl_s = {}\ncompact_after_deltas = {}\n", c.catalog.writer_lease_ttl_s,
+                     c.catalog.compact_after_deltas);
   out += "\n[ai]\n";
   out += fmt::format("embed_profile = {}\ngenerate_profile = {}\nmax_texts = {}\nthreads = {}\n",
                      Quote(c.ai.embed_profile), Quote(c.ai.generate_profile), c.ai.max_texts, c.ai.threads);
@@ -646,6 +713,10 @@ std::string ConfigToToml(const Config& c) {
                        Quote(p.task), Quote(p.backend), Quote(p.model), Quote(p.path));
     out += fmt::format("version = {}\ndims = {}\nbatch_size = {}\ncontext = {}\nparallel = {}\n",
                        Quote(p.version), p.dims, p.batch_size, p.context, p.parallel);
+    if (p.backend != "llama") {
+      out += fmt::format("endpoint = {}\nsecret_ref = {}\ntimeout_ms = {}\nmax_attempts = {}\n",
+                         Quote(p.endpoint), Quote(p.secret_ref), p.timeout_ms, p.max_attempts);
+    }
   }
   return out;
 }

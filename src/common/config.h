@@ -16,13 +16,16 @@ namespace lakehouse {
 
 //! [server] -- the HTTP gateway.
 struct ServerOptions {
-  std::string host = "127.0.0.1";       //!< bind address; loopback unless configured otherwise
-  int port = 3100;                      //!< HTTP port (0 picks a free one)
-  int threads = 0;                      //!< I/O threads; 0 means one per core
-  int64_t max_body_bytes = 64LL << 20;  //!< largest request body accepted in memory
-  int request_timeout_ms = 30000;       //!< a request idle or unfinished this long is dropped
-  int shutdown_grace_ms = 10000;        //!< how long in-flight requests may finish on SIGTERM
-  int health_interval_ms = 1000;        //!< how often service health is re-checked
+  std::string host = "127.0.0.1";         //!< bind address; loopback unless configured otherwise
+  int port = 3100;                        //!< HTTP port (0 picks a free one)
+  int threads = 0;                        //!< I/O threads; 0 means one per core
+  int64_t max_body_bytes = 64LL << 20;    //!< largest request body accepted in memory
+  int64_t max_upload_bytes = 20LL << 30;  //!< largest file upload (streamed to disk, never in memory)
+  int workers = 0;                        //!< handler threads; 0 means 4 per core, at least 8
+  int queue_depth = 256;                  //!< requests waiting for a worker before 503 + Retry-After
+  int request_timeout_ms = 30000;         //!< a request idle or unfinished this long is dropped
+  int shutdown_grace_ms = 10000;          //!< how long in-flight requests may finish on SIGTERM
+  int health_interval_ms = 1000;          //!< how often service health is re-checked
 };
 
 //! [log] -- structured logs on stderr.
@@ -45,6 +48,9 @@ struct BucketOptions {
   int connect_timeout_ms = 5000;   //!< s3: connect limit per attempt
   int request_timeout_ms = 60000;  //!< s3: whole-request limit per attempt
   int max_attempts = 4;            //!< s3: tries per request (retries on 5xx and transport errors)
+  //! primary | profile:{user} | tenant | rescue. Defaults from the name: "primary" and "rescue"
+  //! are their own class, every other bucket is "tenant".
+  std::string bucket_class;
 };
 
 //! [storage] -- object storage.
@@ -65,12 +71,16 @@ struct EngineOptions {
 struct AiProfileOptions {
   std::string name;               //!< the table key, e.g. "minilm"
   std::string task = "embed";     //!< embed | generate
-  std::string backend = "llama";  //!< llama (embedded llama.cpp; the only backend so far)
+  std::string backend = "llama";  //!< llama (embedded llama.cpp) | openai (OpenAI-compatible) | ollama
   std::string model;              //!< model name recorded with results (and sent to remote servers)
-  std::string path;               //!< the GGUF file
+  std::string path;               //!< llama: the GGUF file
+  std::string endpoint;           //!< openai/ollama: base URL, e.g. http://127.0.0.1:8080/v1
+  std::string secret_ref;         //!< openai/ollama: env:NAME or file:PATH holding the API key; "" = none
+  int timeout_ms = 60000;         //!< openai/ollama: per attempt (streams: the longest silence)
+  int max_attempts = 3;           //!< openai/ollama: attempts; transport failures and 5xx are retried
   std::string version = "1";      //!< model version recorded with every embedding
   int dims = 0;                   //!< embedding dimensions; 0 means read them from the model
-  int batch_size = 2048;          //!< llama: tokens per forward pass
+  int batch_size = 2048;          //!< llama: tokens per forward pass; openai/ollama: texts per request
   int context = 0;                //!< tokens one input may use; 0 means the model's own limit
   int parallel = 2;               //!< llama: concurrent calls (one context each)
 };
@@ -93,12 +103,21 @@ struct QueryServiceOptions {
   int64_t max_result_rows = 10'000'000;  //!< results with more rows fail (413)
 };
 
+//! [catalog] -- dataset versions: retention (applied by `lakehouse gc`), writers and compaction.
+struct CatalogRetentionOptions {
+  int retain_versions = 0;        //!< keep at most this many newest versions per dataset; 0 = all
+  int retain_days = 0;            //!< remove versions superseded more than this many days ago; 0 = never
+  int writer_lease_ttl_s = 30;    //!< a dead writer's lease on a dataset expires after this long
+  int compact_after_deltas = 32;  //!< compact a dataset once it has this many deltas; 0 = never
+};
+
 struct Config {
   ServerOptions server;
   LogOptions log;
   StorageOptions storage;
   EngineOptions engine;
   QueryServiceOptions query;
+  CatalogRetentionOptions catalog;
   AiOptions ai;
   std::string source = "(defaults)";  //!< the file the config came from, for messages
 };

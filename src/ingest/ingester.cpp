@@ -12,10 +12,12 @@
 #include <set>
 
 #include "catalog/file_transfer.h"
+#include "common/fault_point.h"
 #include "common/log.h"
 #include "common/sha256.h"
 #include "engine/connection.h"
 #include "engine/sql_text.h"
+#include "storage/object_key.h"
 
 namespace lakehouse::ingest {
 namespace {
@@ -470,6 +472,49 @@ Result<std::unique_ptr<Ingester>> Ingester::Create(catalog::Catalog& catalog, Bu
 }
 
 Result<IngestResult> Ingester::Ingest(const IngestRequest& request) {
+  if (!request.object) return IngestFile(request, "");
+  const ObjectSource& source = *request.object;
+  LH_RETURN_IF_ERROR(CheckRequiredMetadata(request.owner, request.source_system));
+  LH_RETURN_IF_ERROR(catalog::ValidateDatasetName(request.name));
+  if (Status valid = ValidateObjectKey(source.key); !valid.ok()) {
+    return valid.WithContext("the source object's key is not valid");
+  }
+  if (source.key.starts_with("_")) {
+    return Status::PermissionDenied(
+        fmt::format("the key '{}' is under a prefix reserved for the lakehouse's own objects (a first "
+                    "segment starting with '_'); ingest an object you put in the bucket yourself",
+                    source.key));
+  }
+  auto store = buckets_.Get(source.bucket);
+  if (!store.ok()) return store.status();
+  IngestRequest local = request;
+  local.object.reset();
+  if (local.format.empty()) {
+    LH_ASSIGN_OR_RETURN(local.format, FormatFromPath(source.key));
+  }
+  local.path = scratch_->File(fmt::format("source-{}", NewJobId()));
+  auto remove_local = [&] {
+    std::error_code ec;
+    std::filesystem::remove(local.path, ec);
+  };
+  Status fetched = catalog::DownloadFile(**store, source.key, local.path);
+  if (!fetched.ok()) {
+    remove_local();
+    if (fetched.code() == StatusCode::kNotFound) {
+      return Status::NotFound(
+          fmt::format("bucket '{}' has no object '{}'; check the key (GET /storage/buckets "
+                      "lists the buckets)",
+                      source.bucket, source.key));
+    }
+    return fetched.WithContext(
+        fmt::format("cannot read object '{}' of bucket '{}'", source.key, source.bucket));
+  }
+  auto result = IngestFile(local, fmt::format("{}:{}", source.bucket, source.key));
+  remove_local();
+  return result;
+}
+
+Result<IngestResult> Ingester::IngestFile(const IngestRequest& request, const std::string& source_object) {
   LH_RETURN_IF_ERROR(CheckRequiredMetadata(request.owner, request.source_system));
   LH_RETURN_IF_ERROR(catalog::ValidateDatasetName(request.name));
   std::string format = request.format;
@@ -583,6 +628,7 @@ Result<IngestResult> Ingester::Ingest(const IngestRequest& request) {
   auto uploaded = catalog::UploadFile(local, *bucket, key);
   remove_local();
   if (!uploaded.ok()) return uploaded.status().WithContext("cannot store the dataset's Parquet file");
+  FaultPoint("ingest.after_upload");
 
   catalog::DatasetManifest manifest;
   for (const auto& col : result.columns) manifest.schema.push_back({col.name, col.type});
@@ -601,6 +647,7 @@ Result<IngestResult> Ingester::Ingest(const IngestRequest& request) {
   md.owner = request.owner;
   md.lineage.source_system = request.source_system;
   md.lineage.ingest_job = NewJobId();
+  md.lineage.source_object = source_object;
   if (!request.parents.empty()) md.lineage.parents = request.parents;
   if (!request.description.empty()) md.description = request.description;
   if (!request.tags.empty()) md.tags = request.tags;

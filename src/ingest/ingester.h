@@ -41,10 +41,19 @@ struct IngestOptions {
   std::uint64_t max_line_bytes = 16ULL << 20;
 };
 
-//! One ingest of one local file.
+//! An object already in a configured bucket, ingested in place of a local file.
+struct ObjectSource {
+  std::string bucket;  //!< a configured bucket name
+  std::string key;     //!< the object's key; validated, cannot leave the bucket
+};
+
+//! One ingest of one local file, or of one object already in a bucket.
 struct IngestRequest {
-  std::string name;    //!< dataset name
-  std::string path;    //!< local file to read
+  std::string name;  //!< dataset name
+  std::string path;  //!< local file to read (ignored when `object` is set)
+  //! Read this object instead of `path`. Its format comes from `format`, else from the key's
+  //! extension; lineage records it as "bucket:key".
+  std::optional<ObjectSource> object;
   std::string format;  //!< "csv", "json" (JSON array or NDJSON) or "parquet"; empty: from the extension
   std::string bucket = "primary";
   std::string owner;              //!< required
@@ -87,15 +96,21 @@ class Ingester {
                                                   const IngestOptions& options);
   ~Ingester();
 
-  //! Ingests `request.path` as a new version of `request.name`. See the header comment for
-  //! what is promised. Errors: InvalidArgument for missing metadata, an unknown format or bad
-  //! input; FailedPrecondition if the dataset is being ingested already; storage errors.
+  //! Ingests `request.path` (or `request.object`) as a new version of `request.name`. See the
+  //! header comment for what is promised. Errors: InvalidArgument for missing metadata, an
+  //! unknown format, bad input or an invalid object key; NotFound for an unknown source bucket
+  //! or object; PermissionDenied for a key under the lakehouse's own prefixes ("_catalog/",
+  //! "_journal/", ... -- any first segment starting with '_'); FailedPrecondition if the dataset
+  //! is being ingested already; storage errors.
   Result<IngestResult> Ingest(const IngestRequest& request);
 
   //! JSON for HTTP answers and the CLI: {"unchanged", "dataset": manifest, "columns": [...]}.
   static Json ResultToJson(const IngestResult& result);
 
  private:
+  //! Ingests the local file request.path; `source_object` ("bucket:key" or "") goes to lineage.
+  Result<IngestResult> IngestFile(const IngestRequest& request, const std::string& source_object);
+
   Ingester(catalog::Catalog& catalog, BucketRegistry& buckets, IngestOptions options,
            std::unique_ptr<engine::Database> database, std::unique_ptr<catalog::ScratchDirectory> scratch);
 

@@ -45,7 +45,7 @@ StartedQuery QueryService::Start(const QueryRequest& request) {
   if (!encoder) {
     return {nullptr, Invalid("format arrow is not supported yet; use json, ndjson or csv")};
   }
-  auto sandbox = CurrentSandbox();
+  auto sandbox = request.tables ? SandboxDatabase::Open(*request.tables, options_.sandbox) : CurrentSandbox();
   if (!sandbox.ok()) return {nullptr, QueryError{sandbox.status(), "", std::nullopt}};
   auto connection = (*sandbox)->Connect();
   if (!connection.ok()) return {nullptr, QueryError{connection.status(), "", std::nullopt}};

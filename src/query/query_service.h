@@ -39,6 +39,9 @@ struct QueryRequest {
   std::string sql;                            //!< one read-only statement
   ResultFormat format = ResultFormat::kJson;  //!< output format
   std::optional<std::int64_t> timeout_ms;     //!< deadline; default QueryOptions::timeout_ms
+  //! Serve exactly these tables instead of the provider's (time travel: the lakehouse as it was);
+  //! the query then runs in a sandbox of its own.
+  std::optional<std::vector<TableSource>> tables{};
 };
 
 //! A started query, or why it could not start.

@@ -20,6 +20,7 @@
 #include "engine/connection.h"
 #include "engine/database.h"
 #include "query/table_source.h"
+#include "storage/s3_object_store.h"
 
 namespace lakehouse::query {
 
@@ -29,13 +30,17 @@ struct SandboxOptions {
   std::uint32_t threads = 0;         //!< DuckDB threads; 0 keeps DuckDB's default (one per core)
   std::string extension_dir;         //!< as engine::DatabaseOptions::extension_dir
   std::string temp_dir;              //!< as engine::DatabaseOptions::temp_dir
+  //! S3 buckets whose objects tables may name as s3://<remote bucket>/<key>; each one that a
+  //! table uses gets a DuckDB secret with its credentials. Not owned; must outlive the sandbox.
+  std::vector<const S3ObjectStore*> s3_buckets;
 };
 
 class SandboxDatabase {
  public:
   //! Opens a sandbox serving `tables`. InvalidArgument for an empty, duplicate (ignoring case) or
-  //! unreadable table, a path that is not local and absolute, or a bad option; the message names
-  //! the table. Tables without files are skipped (they have no schema to show).
+  //! unreadable table, a path that is neither local and absolute nor an s3:// URI of one of
+  //! options.s3_buckets, or a bad option; the message names the table. Tables without files are
+  //! skipped (they have no schema to show). Only the tables' own files (and objects) are readable.
   static Result<std::shared_ptr<SandboxDatabase>> Open(const std::vector<TableSource>& tables,
                                                        const SandboxOptions& options);
 

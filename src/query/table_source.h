@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -18,6 +19,12 @@ struct TableSource {
   std::string name;                       //!< the table name SQL uses; unique case-insensitively
   std::vector<std::string> parquet_uris;  //!< absolute local paths or file:// URIs, at least one
   std::string version;  //!< optional; a changed version (or file list) makes the service reload
+  //! Row deltas merged over parquet_uris by key_column (engine/merged_relation.h); oldest first.
+  std::vector<std::string> delta_uris{};
+  std::string key_column{};  //!< required when delta_uris is not empty
+  //! When set, parquet_uris are newline-delimited JSON files read with exactly these columns
+  //! (name, DuckDB type) instead of Parquet (e.g. the event journal).
+  std::vector<std::pair<std::string, std::string>> json_columns{};
 
   bool operator==(const TableSource& other) const = default;
 };

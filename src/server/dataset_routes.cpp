@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <fstream>
+#include <set>
 
 #include "catalog/scratch_directory.h"
 #include "server/http_error.h"
@@ -74,17 +75,100 @@ HttpResponse Ingest(catalog::Catalog& catalog, ingest::Ingester& ingester, const
   ingest.parents = SplitTags(param("parents"));
   if (auto bucket = request.Query("bucket")) ingest.bucket = std::string(*bucket);
 
-  auto scratch = catalog::ScratchDirectory::Create(scratch_dir, "upload");
-  if (!scratch.ok()) return ErrorResponse(scratch.status());
-  ingest.path = (*scratch)->File("body");
-  {
+  // The server streamed the body to a file (the route is an upload route); only a handler called
+  // directly, without the server, has it in memory, and then it is spooled here.
+  std::unique_ptr<catalog::ScratchDirectory> spool;
+  if (!request.body_file.empty()) {
+    ingest.path = request.body_file;
+  } else {
+    auto scratch = catalog::ScratchDirectory::Create(scratch_dir, "upload");
+    if (!scratch.ok()) return ErrorResponse(scratch.status());
+    spool = std::move(scratch).value();
+    ingest.path = spool->File("body");
     std::ofstream out(ingest.path, std::ios::binary);
     out.write(request.body.data(), static_cast<std::streamsize>(request.body.size()));
     out.close();
     if (!out) return ErrorResponse(Status::IOError("cannot spool the upload to disk; check free space"));
+    request.body.clear();
+    request.body.shrink_to_fit();
   }
-  request.body.clear();
-  request.body.shrink_to_fit();
+  auto result = ingester.Ingest(ingest);
+  if (!result.ok()) return ErrorResponse(result.status());
+  return HttpResponse::FromJson(result->unchanged ? 200 : 201, ingest::Ingester::ResultToJson(*result));
+}
+
+// POST /datasets {"name", "source": {"bucket", "key"}, "format"?, "owner", "source_system",
+// "description"?, "tags"?, "freshness_sla"?, "parents"?, "bucket"?}: ingest an object that is
+// already in a bucket.
+HttpResponse IngestFromBucket(ingest::Ingester& ingester, HttpRequest& request) {
+  auto body = ParseJson(request.body);
+  if (!body.ok()) return ErrorResponse(body.status().WithContext("the body must be a JSON object"));
+  if (!body->is_object()) return ErrorResponse(Status::InvalidArgument("the body must be a JSON object"));
+  static const std::set<std::string> kFields = {"name",          "source",       "format", "owner",
+                                                "source_system", "description",  "tags",   "bucket",
+                                                "parents",       "freshness_sla"};
+  std::vector<std::string> problems;
+  for (const auto& [field, value] : body->items()) {
+    if (!kFields.contains(field)) problems.push_back(fmt::format("unknown field '{}'", field));
+  }
+  auto text = [&](const Json& json, const char* field, std::string& out) {
+    auto it = json.find(field);
+    if (it == json.end() || it->is_null()) return;
+    if (!it->is_string()) {
+      problems.push_back(fmt::format("'{}' must be a string", field));
+      return;
+    }
+    out = it->get<std::string>();
+  };
+  auto list = [&](const char* field, std::vector<std::string>& out) {
+    auto it = body->find(field);
+    if (it == body->end() || it->is_null()) return;
+    bool ok = it->is_array();
+    for (const auto& item : ok ? *it : Json::array()) ok = ok && item.is_string();
+    if (!ok) {
+      problems.push_back(fmt::format("'{}' must be an array of strings", field));
+      return;
+    }
+    out = it->get<std::vector<std::string>>();
+  };
+  ingest::IngestRequest ingest;
+  ingest::ObjectSource source;
+  text(*body, "name", ingest.name);
+  text(*body, "format", ingest.format);
+  text(*body, "owner", ingest.owner);
+  text(*body, "source_system", ingest.source_system);
+  text(*body, "description", ingest.description);
+  text(*body, "freshness_sla", ingest.freshness_sla);
+  text(*body, "bucket", ingest.bucket);
+  list("tags", ingest.tags);
+  list("parents", ingest.parents);
+  auto src = body->find("source");
+  if (src == body->end() || !src->is_object()) {
+    problems.emplace_back("'source' must be an object {\"bucket\", \"key\"}");
+  } else {
+    for (const auto& [field, value] : src->items()) {
+      if (field != "bucket" && field != "key")
+        problems.push_back(fmt::format("unknown field 'source.{}'", field));
+    }
+    text(*src, "bucket", source.bucket);
+    text(*src, "key", source.key);
+    if (source.bucket.empty()) problems.emplace_back("'source.bucket' is required");
+    if (source.key.empty()) problems.emplace_back("'source.key' is required");
+  }
+  if (ingest.name.empty()) problems.emplace_back("'name' is required");
+  if (!problems.empty()) {
+    return ErrorResponse(
+        Status::InvalidArgument(fmt::format("invalid ingest request: {}", fmt::join(problems, "; "))),
+        {{"problems", problems}});
+  }
+  if (Status st = ingest::CheckRequiredMetadata(ingest.owner, ingest.source_system); !st.ok()) {
+    Json missing = Json::array();
+    if (ingest.owner.empty()) missing.push_back("owner");
+    if (ingest.source_system.empty()) missing.push_back("source_system");
+    return ErrorResponse(st, {{"missing", missing}});
+  }
+  if (ingest.bucket.empty()) ingest.bucket = "primary";
+  ingest.object = std::move(source);
   auto result = ingester.Ingest(ingest);
   if (!result.ok()) return ErrorResponse(result.status());
   return HttpResponse::FromJson(result->unchanged ? 200 : 201, ingest::Ingester::ResultToJson(*result));
@@ -118,9 +202,14 @@ void RegisterDatasetRoutes(Router& router, catalog::Catalog& catalog, ingest::In
     for (const auto& manifest : *versions) list.push_back(ManifestWithStale(manifest));
     return HttpResponse::FromJson(200, {{"name", request.path_params["name"]}, {"versions", list}});
   });
-  router.Add("POST", "/datasets/{name}/ingest", [&catalog, &ingester, scratch_dir](HttpRequest& request) {
-    return Ingest(catalog, ingester, scratch_dir, request);
-  });
+  router.Add("POST", "/datasets",
+             [&ingester](HttpRequest& request) { return IngestFromBucket(ingester, request); });
+  router.Add(
+      "POST", "/datasets/{name}/ingest",
+      [&catalog, &ingester, scratch_dir](HttpRequest& request) {
+        return Ingest(catalog, ingester, scratch_dir, request);
+      },
+      RouteOptions{.upload = true});
 }
 
 }  // namespace lakehouse::server

@@ -7,8 +7,9 @@
 //   POST  /datasets/{name}/ingest?format=csv|json|parquet&owner=&source_system=&description=
 //         &tags=a,b&freshness_sla=24h&bucket=   body: the file (spooled to a scratch file first)
 //
-// The ingest body is bounded by server.max_body_bytes (the HTTP server reads bodies into
-// memory); larger files go through `lakehouse ingest FILE`, which streams from disk.
+// The ingest route is an upload route: the server streams its body (Content-Length or chunked)
+// to a scratch file, bounded by server.max_upload_bytes, so a file of any size never sits whole
+// in memory; an upload cut short is discarded before the handler runs.
 // Handlers are safe to run on many threads (the catalog and ingester are).
 #pragma once
 

@@ -22,6 +22,10 @@ struct HttpRequest {
   std::map<std::string, std::string> path_params;  //!< {name} segments matched by the router
   std::vector<std::pair<std::string, std::string>> headers;  //!< names lower-cased
   std::string body;
+  //! For routes registered with RouteOptions::upload: the file holding the whole body (`body`
+  //! stays empty). The server removes it once the response is sent; a handler that wants to keep
+  //! the bytes copies or moves them.
+  std::string body_file;
   std::string request_id;  //!< from X-Request-Id when well-formed, else generated
   std::string remote;      //!< peer address, for logs
 
@@ -41,9 +45,9 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  //!< extra headers
-  //! When set, the body is streamed instead of `body`: the server calls the producer on the
-  //! connection's I/O thread, each time the previous piece has been written to the socket, and
-  //! sends the pieces with chunked transfer encoding (HTTP/1.1) or until close (HTTP/1.0). So a
+  //! When set, the body is streamed instead of `body`: the server calls the producer on a
+  //! worker thread (one call at a time per response), each time the previous piece has been written to the
+  //! socket, and sends the pieces with chunked transfer encoding (HTTP/1.1) or until close (HTTP/1.0). So a
   //! response of any size is never held in memory whole, and a slow client slows the producer.
   BodyProducer body_producer;
 

@@ -17,8 +17,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "catalog/scratch_directory.h"
 #include "common/log.h"
 #include "server/http_error.h"
+#include "server/worker_pool.h"
 
 namespace lakehouse::server {
 
@@ -86,10 +88,20 @@ class HttpServer::Impl {
   net::io_context ioc;
   std::optional<tcp::acceptor> acceptor;
   std::optional<net::steady_timer> accept_backoff;
+  // Keeps the I/O threads running while the only work in flight sits on the worker pool (once
+  // the acceptor is closed at shutdown, nothing else would); Shutdown stops the context itself.
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::vector<std::thread> threads;
+  // After the io_context: destroyed first, so a dropped task's session can still unregister.
+  std::unique_ptr<WorkerPool> pool;
 };
 
 // One connection: read a request, answer it, repeat while keep-alive.
+//
+// The head is read first; the route it names decides how the body is read (into memory, or
+// streamed to a scratch file for uploads) and where the handler runs (the worker pool, or inline
+// for cheap routes). All session state is touched on the connection's strand, except while a
+// worker runs the handler or a body producer -- then the strand waits for the worker's answer.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, HttpServer::Impl& server) : stream_(std::move(socket)), server_(server) {
@@ -97,11 +109,24 @@ class Session : public std::enable_shared_from_this<Session> {
     auto endpoint = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
   }
-  ~Session() { server_.Unregister(this); }
+  ~Session() {
+    // The open file must close before its scratch directory goes.
+    upload_parser_.reset();
+    upload_scratch_.reset();
+    server_.Unregister(this);
+  }
 
   void Start() {
     server_.Register(this, weak_from_this());
     net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::DoRead, shared_from_this()));
+  }
+
+  // Closes the connection whatever it is doing, then calls `done` (shutdown past its deadline).
+  void CloseNow(std::function<void()> done) {
+    net::post(stream_.get_executor(), [self = shared_from_this(), done = std::move(done)] {
+      self->Close();
+      done();
+    });
   }
 
   // Closes the connection if it is waiting for a request; a busy one closes after its response.
@@ -115,74 +140,196 @@ class Session : public std::enable_shared_from_this<Session> {
   void DoRead() {
     busy_ = false;
     if (server_.stopping.load()) return Close();
-    parser_.emplace();
-    parser_->body_limit(static_cast<uint64_t>(server_.options.max_body_bytes));
-    parser_->header_limit(kHeaderLimit);
+    header_parser_.emplace();
+    // The route's own limit is checked once the head names the route (see OnHeader).
+    header_parser_->body_limit(boost::none);
+    header_parser_->header_limit(kHeaderLimit);
     stream_.expires_after(server_.options.request_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+    http::async_read_header(stream_, buffer_, *header_parser_,
+                            beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
   }
 
-  void OnRead(beast::error_code ec, std::size_t /*bytes*/) {
-    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
-        ec == beast::error::timeout) {
-      return Close();
+  // Answers a request whose body was not (wholly) read, then closes (see LingeringClose).
+  void Reject(HttpResponse response) {
+    unread_input_ = true;
+    Respond(std::move(response), request_id_.empty() ? NewRequestId() : request_id_, version_, false);
+  }
+
+  void RejectMalformed(beast::error_code ec) {
+    if (ec == http::error::header_limit) {
+      return Reject(ErrorResponse(431, "headers_too_large",
+                                  fmt::format("the request headers exceed {} bytes", kHeaderLimit)));
     }
+    Reject(ErrorResponse(400, "bad_request", fmt::format("malformed HTTP request: {}", ec.message())));
+  }
+
+  HttpResponse TooLarge(bool upload) const {
+    if (upload) {
+      return ErrorResponse(413, "payload_too_large",
+                           fmt::format("the upload is larger than server.max_upload_bytes ({} bytes); "
+                                       "split the file or raise the limit",
+                                       server_.options.max_upload_bytes));
+    }
+    return ErrorResponse(413, "payload_too_large",
+                         fmt::format("the request body is larger than server.max_body_bytes ({} bytes); "
+                                     "send a smaller body or raise the limit",
+                                     server_.options.max_body_bytes));
+  }
+
+  static bool IsDisconnect(beast::error_code ec) {
+    return ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
+           ec == beast::error::timeout;
+  }
+
+  void OnHeader(beast::error_code ec, std::size_t /*bytes*/) {
+    if (IsDisconnect(ec)) return Close();
     started_ = std::chrono::steady_clock::now();
     busy_ = true;
+    method_ = "-";
+    path_ = "-";
+    request_id_.clear();
+    version_ = 11;
     if (ec) {
       if (ec.category() != http::make_error_code(http::error::end_of_stream).category()) return Close();
-      HttpResponse response;
-      if (ec == http::error::body_limit) {
-        response =
-            ErrorResponse(413, "payload_too_large",
-                          fmt::format("the request body is larger than server.max_body_bytes ({} bytes); "
-                                      "send a smaller body or raise the limit",
-                                      server_.options.max_body_bytes));
-      } else if (ec == http::error::header_limit) {
-        response = ErrorResponse(431, "headers_too_large",
-                                 fmt::format("the request headers exceed {} bytes", kHeaderLimit));
-      } else {
-        response = ErrorResponse(400, "bad_request", fmt::format("malformed HTTP request: {}", ec.message()));
-      }
-      method_ = "-";
-      path_ = "-";
-      unread_input_ = true;
-      return Respond(std::move(response), NewRequestId(), 11, false);
+      return RejectMalformed(ec);
     }
+    auto& head = header_parser_->get();
+    version_ = head.version();
+    method_ = std::string(head.method_string());
+    auto given_id = head["X-Request-Id"];
+    request_id_ = IsWellFormedRequestId(given_id) ? std::string(given_id) : NewRequestId();
+    HttpRequest probe;
+    const bool target_ok = ParseTarget(head.target(), probe).ok();
+    path_ = target_ok ? probe.path : std::string(head.target().substr(0, 256));
+    route_ = target_ok ? server_.router.OptionsFor(method_, probe.path) : RouteOptions{true, false};
 
-    auto& req = parser_->get();
-    HttpRequest request;
-    request.method = std::string(req.method_string());
-    request.remote = remote_;
-    request.headers.reserve(8);
-    for (const auto& field : req)
-      request.headers.emplace_back(Lower(field.name_string()), std::string(field.value()));
-    auto given_id = req["X-Request-Id"];
-    request.request_id = IsWellFormedRequestId(given_id) ? std::string(given_id) : NewRequestId();
-    const bool keep_alive = req.keep_alive() && !server_.stopping.load();
-    const unsigned version = req.version();
-    method_ = request.method;
-
-    HttpResponse response;
-    Status parsed = ParseTarget(req.target(), request);
-    path_ = parsed.ok() ? request.path : std::string(req.target().substr(0, 256));
-    if (!parsed.ok()) {
-      response = ErrorResponse(parsed);
+    const auto limit = static_cast<uint64_t>(route_.upload ? server_.options.max_upload_bytes
+                                                           : server_.options.max_body_bytes);
+    if (auto length = header_parser_->content_length(); length && *length > limit) {
+      return Reject(TooLarge(route_.upload));
+    }
+    if (route_.upload) {
+      upload_parser_.emplace(std::move(*header_parser_));
+      upload_parser_->body_limit(limit);
+      auto scratch = catalog::ScratchDirectory::Create(server_.options.upload_dir, "upload");
+      if (scratch.ok()) {
+        upload_scratch_ = std::move(scratch).value();
+        upload_parser_->get().body().open(upload_scratch_->File("body").c_str(), beast::file_mode::write_new,
+                                          ec);
+      }
+      if (!scratch.ok() || ec) {
+        log::Error("cannot spool an upload",
+                   {{"request_id", request_id_},
+                    {"dir", server_.options.upload_dir},
+                    {"error", scratch.ok() ? ec.message() : scratch.status().ToString()}});
+        return Reject(ErrorResponse(
+            Status::IOError("the server cannot store the upload in its scratch directory (engine.temp_dir); "
+                            "check that it exists, is writable and has free space")));
+      }
     } else {
-      request.body = std::move(req.body());
-      try {
-        response = server_.router.Dispatch(request);
-      } catch (const std::exception& err) {
-        log::Error("handler failed",
-                   {{"request_id", request.request_id}, {"path", request.path}, {"error", err.what()}});
-        response = ErrorResponse(
-            500, "internal",
-            "the server failed to handle this request; its logs hold the details under request id " +
-                request.request_id);
-      }
+      body_parser_.emplace(std::move(*header_parser_));
+      body_parser_->body_limit(limit);
     }
-    Respond(std::move(response), std::move(request.request_id), version, keep_alive);
+    header_parser_.reset();
+    const bool expects_continue =
+        version_ >= 11 && Lower(route_.upload ? upload_parser_->get()[http::field::expect]
+                                              : body_parser_->get()[http::field::expect]) == "100-continue";
+    if (expects_continue && !Done()) {
+      // The client waits for this before sending a large body (curl does for uploads).
+      continue_ = http::response<http::empty_body>(http::status::continue_, version_);
+      stream_.expires_after(server_.options.request_timeout);
+      return http::async_write(stream_, continue_,
+                               [self = shared_from_this()](beast::error_code write_ec, std::size_t) {
+                                 if (write_ec) return self->Close();
+                                 self->ReadBody();
+                               });
+    }
+    ReadBody();
+  }
+
+  bool Done() const { return route_.upload ? upload_parser_->is_done() : body_parser_->is_done(); }
+
+  void ReadBody() {
+    if (Done()) return OnBody({});
+    stream_.expires_after(server_.options.request_timeout);
+    if (!route_.upload) {
+      return http::async_read(
+          stream_, buffer_, *body_parser_,
+          [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnBody(ec); });
+    }
+    // Piece by piece, so the timeout limits idleness rather than the whole (possibly long) upload.
+    http::async_read_some(stream_, buffer_, *upload_parser_,
+                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                            if (ec) return self->OnBody(ec);
+                            self->ReadBody();
+                          });
+  }
+
+  void OnBody(beast::error_code ec) {
+    if (ec) {
+      if (route_.upload) {
+        log::Warn("upload ended early; nothing was kept",
+                  {{"request_id", request_id_}, {"path", path_}, {"error", ec.message()}});
+      }
+      if (IsDisconnect(ec) || ec == http::error::partial_message) return Close();
+      if (ec == http::error::body_limit) return Reject(TooLarge(route_.upload));
+      if (ec.category() != http::make_error_code(http::error::end_of_stream).category()) return Close();
+      return RejectMalformed(ec);
+    }
+
+    HttpRequest request;
+    auto fill = [&](const auto& req) {
+      request.method = method_;
+      request.remote = remote_;
+      request.request_id = request_id_;
+      request.headers.reserve(8);
+      for (const auto& field : req)
+        request.headers.emplace_back(Lower(field.name_string()), std::string(field.value()));
+      keep_alive_ = req.keep_alive() && !server_.stopping.load();
+      return ParseTarget(req.target(), request);
+    };
+    Status parsed;
+    if (route_.upload) {
+      parsed = fill(upload_parser_->get());
+      upload_parser_->get().body().close();
+      request.body_file = upload_scratch_->File("body");
+    } else {
+      parsed = fill(body_parser_->get());
+      request.body = std::move(body_parser_->get().body());
+    }
+    if (!parsed.ok()) return Respond(ErrorResponse(parsed), request_id_, version_, keep_alive_);
+    if (route_.run_inline) return Respond(RunHandler(request), request_id_, version_, keep_alive_);
+
+    auto shared_request = std::make_shared<HttpRequest>(std::move(request));
+    const bool queued = server_.pool->TrySubmit([self = shared_from_this(), shared_request] {
+      auto response = std::make_shared<HttpResponse>(self->RunHandler(*shared_request));
+      net::post(self->stream_.get_executor(), [self, response] {
+        self->Respond(std::move(*response), self->request_id_, self->version_, self->keep_alive_);
+      });
+    });
+    if (!queued) {
+      HttpResponse busy = ErrorResponse(
+          503, "overloaded",
+          fmt::format("the server is busy: {} requests already wait for a worker; retry shortly, or raise "
+                      "server.workers / server.queue_depth",
+                      server_.options.queue_depth));
+      busy.headers.emplace_back("Retry-After", "1");
+      Respond(std::move(busy), request_id_, version_, keep_alive_);
+    }
+  }
+
+  // Runs on a worker (or inline): touches only the request and the router, never the session.
+  HttpResponse RunHandler(HttpRequest& request) const {
+    try {
+      return server_.router.Dispatch(request);
+    } catch (const std::exception& err) {
+      log::Error("handler failed",
+                 {{"request_id", request.request_id}, {"path", request.path}, {"error", err.what()}});
+      return ErrorResponse(
+          500, "internal",
+          "the server failed to handle this request; its logs hold the details under request id " +
+              request.request_id);
+    }
   }
 
   void Respond(HttpResponse response, std::string request_id, unsigned version, bool keep_alive) {
@@ -244,7 +391,19 @@ class Session : public std::enable_shared_from_this<Session> {
       producer_ = nullptr;
       return OnWrite(keep_alive, ec, streamed_bytes_);
     }
+    // The producer may block (a query fetching rows), so it runs on a worker too. Submit, not
+    // TrySubmit: a response already under way is finished, never dropped for load.
+    const bool queued = server_.pool->Submit([self = shared_from_this(), keep_alive] {
+      self->Produce();
+      net::post(self->stream_.get_executor(), [self, keep_alive] { self->WritePiece(keep_alive); });
+    });
+    if (!queued) FinishStream("the server is shutting down");
+  }
+
+  // On a worker, while the strand waits: fills piece_ with the producer's next piece.
+  void Produce() {
     piece_.clear();
+    produce_error_.reset();
     while (piece_.empty() && !producer_done_) {
       Result<bool> more = Status::Internal("the body producer threw");
       try {
@@ -252,9 +411,16 @@ class Session : public std::enable_shared_from_this<Session> {
       } catch (const std::exception& err) {
         more = Status::Internal(err.what());
       }
-      if (!more.ok()) return FinishStream(more.status().ToString());
+      if (!more.ok()) {
+        produce_error_ = more.status().ToString();
+        return;
+      }
       producer_done_ = !*more;
     }
+  }
+
+  void WritePiece(bool keep_alive) {
+    if (produce_error_) return FinishStream(*produce_error_);
     stream_.expires_after(server_.options.request_timeout);
     auto next = beast::bind_front_handler(&Session::OnStreamWrite, shared_from_this(), keep_alive);
     if (!chunked_) return net::async_write(stream_, net::buffer(piece_), std::move(next));
@@ -293,6 +459,10 @@ class Session : public std::enable_shared_from_this<Session> {
                             {"duration_us", micros.count()},
                             {"remote", remote_}});
     }
+    // The upload (if any) has served its purpose: drop it before the connection reads on.
+    upload_parser_.reset();
+    upload_scratch_.reset();
+    body_parser_.reset();
     if (!ec && unread_input_) return LingeringClose();
     if (ec || !keep_alive || server_.stopping.load()) return Close();
     DoRead();
@@ -327,7 +497,16 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   HttpServer::Impl& server_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  // Reading: the head first, then the body into memory or (uploads) into a scratch file.
+  std::optional<http::request_parser<http::empty_body>> header_parser_;
+  std::optional<http::request_parser<http::string_body>> body_parser_;
+  std::optional<http::request_parser<http::file_body>> upload_parser_;
+  std::unique_ptr<catalog::ScratchDirectory> upload_scratch_;
+  http::response<http::empty_body> continue_;
+  RouteOptions route_;
+  unsigned version_ = 11;
+  bool keep_alive_ = false;
+  std::optional<std::string> produce_error_;
   http::response<http::string_body> res_;
   // Streaming state (RespondStreaming); one streamed response at a time per connection.
   http::response<http::empty_body> stream_head_;
@@ -405,6 +584,12 @@ Status HttpServer::Start() {
   if (ec) return fail("listen on");
   s.bound_port = s.acceptor->local_endpoint().port();
 
+  const int workers = s.options.workers > 0
+                          ? s.options.workers
+                          : static_cast<int>(std::max(8u, 4 * std::thread::hardware_concurrency()));
+  s.pool =
+      std::make_unique<WorkerPool>(workers, static_cast<std::size_t>(std::max(0, s.options.queue_depth)));
+  s.work.emplace(s.ioc.get_executor());
   s.DoAccept();
   unsigned n = s.options.threads > 0 ? static_cast<unsigned>(s.options.threads)
                                      : std::max(1u, std::thread::hardware_concurrency());
@@ -438,7 +623,21 @@ int HttpServer::Shutdown(std::chrono::milliseconds grace) {
   std::unique_lock lock(s.mu);
   s.cv.wait_for(lock, grace, [&s] { return s.sessions.empty(); });
   int cut_off = static_cast<int>(s.sessions.size());
+  for (auto& [raw, weak] : s.sessions) {
+    if (auto session = weak.lock()) live.push_back(std::move(session));
+  }
   lock.unlock();
+  // Past the deadline: close the connections still open, on their strands, so their clients see
+  // the cut at once (a handler still running on a worker finds its socket closed).
+  auto closed = std::make_shared<std::atomic<std::size_t>>(0);
+  for (auto& session : live) session->CloseNow([closed] { ++*closed; });
+  const std::size_t to_close = live.size();
+  live.clear();
+  for (int i = 0; i < 200 && closed->load() < to_close; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // Handlers that outlived the grace period finish here; their answers go nowhere.
+  s.pool->Stop();
+  s.work.reset();
   s.ioc.stop();
   for (auto& thread : s.threads) thread.join();
   s.threads.clear();

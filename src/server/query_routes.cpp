@@ -25,7 +25,8 @@ HttpResponse BadRequest(std::string message) {
 constexpr std::string_view kExample = R"( -- send e.g. {"sql": "SELECT 1", "format": "json"})";
 
 // Parses the body into a request, or the 400 to answer with.
-std::variant<query::QueryRequest, HttpResponse> ParseQueryRequest(const std::string& body) {
+std::variant<query::QueryRequest, HttpResponse> ParseQueryRequest(const std::string& body,
+                                                                  const AsOfResolver& as_of) {
   auto json = ParseJson(body);
   if (!json.ok())
     return BadRequest("the body is not valid JSON: " + json.status().message() + std::string(kExample));
@@ -48,16 +49,21 @@ std::variant<query::QueryRequest, HttpResponse> ParseQueryRequest(const std::str
         return BadRequest("timeout_ms must be a positive integer (milliseconds); got " + ToJsonText(value));
       }
       request.timeout_ms = value.get<std::int64_t>();
+    } else if (key == "as_of" && as_of) {
+      auto tables = as_of(value);
+      if (!tables.ok()) return ErrorResponse(tables.status());
+      request.tables = std::move(tables).value();
     } else {
-      return BadRequest("unknown field '" + key + "'; the fields are sql, format and timeout_ms");
+      return BadRequest("unknown field '" + key + "'; the fields are sql, format, timeout_ms and as_of");
     }
   }
   if (!json->contains("sql")) return BadRequest("sql is missing" + std::string(kExample));
   return request;
 }
 
-HttpResponse RunQuery(query::QueryService& service, const HttpRequest& http_request) {
-  auto parsed = ParseQueryRequest(http_request.body);
+HttpResponse RunQuery(query::QueryService& service, const AsOfResolver& as_of,
+                      const HttpRequest& http_request) {
+  auto parsed = ParseQueryRequest(http_request.body, as_of);
   if (auto* answer = std::get_if<HttpResponse>(&parsed)) return std::move(*answer);
   auto started = service.Start(std::get<query::QueryRequest>(parsed));
   if (started.error) return ErrorResponse(started.error->status, started.error->Detail());
@@ -93,8 +99,10 @@ HttpResponse RunQuery(query::QueryService& service, const HttpRequest& http_requ
 
 }  // namespace
 
-void RegisterQueryRoutes(Router& router, query::QueryService& service) {
-  router.Add("POST", "/query", [&service](HttpRequest& request) { return RunQuery(service, request); });
+void RegisterQueryRoutes(Router& router, query::QueryService& service, AsOfResolver as_of) {
+  router.Add("POST", "/query", [&service, as_of = std::move(as_of)](HttpRequest& request) {
+    return RunQuery(service, as_of, request);
+  });
 }
 
 }  // namespace lakehouse::server

@@ -10,12 +10,20 @@
 // 504 (timeout).
 #pragma once
 
+#include <functional>
+#include <vector>
+
 #include "query/query_service.h"
 #include "server/router.h"
 
 namespace lakehouse::server {
 
-//! Adds POST /query to `router`. `service` must outlive the router.
-void RegisterQueryRoutes(Router& router, query::QueryService& service);
+//! Turns a request's "as_of" (a time as text or epoch microseconds, or {"dataset": version, ..})
+//! into the tables to serve; InvalidArgument for a bad value.
+using AsOfResolver = std::function<Result<std::vector<query::TableSource>>(const Json& as_of)>;
+
+//! Adds POST /query to `router`. `service` must outlive the router. Without `as_of`, a request
+//! naming "as_of" gets 400.
+void RegisterQueryRoutes(Router& router, query::QueryService& service, AsOfResolver as_of = {});
 
 }  // namespace lakehouse::server

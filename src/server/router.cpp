@@ -1,8 +1,11 @@
 #include "server/router.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "common/log.h"
 #include "server/http_error.h"
+#include "storage/journaled_object_store.h"
 
 namespace lakehouse::server {
 namespace {
@@ -21,12 +24,13 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
 
 }  // namespace
 
-void Router::Add(std::string method, std::string_view pattern, Handler handler) {
+void Router::Add(std::string method, std::string_view pattern, Handler handler, RouteOptions options) {
   Route route;
   route.method = std::move(method);
   route.pattern = std::string(pattern);
   for (auto part : SplitPath(pattern)) route.segments.emplace_back(part);
   route.handler = std::move(handler);
+  route.options = options;
   routes_.push_back(std::move(route));
 }
 
@@ -49,6 +53,17 @@ bool Router::Match(const Route& route, const std::vector<std::string_view>& part
   return true;
 }
 
+RouteOptions Router::OptionsFor(std::string_view method, std::string_view path) const {
+  auto parts = SplitPath(path);
+  for (const auto& route : routes_) {
+    if (!Match(route, parts, nullptr)) continue;
+    if (route.method == method || (method == "HEAD" && route.method == "GET")) return route.options;
+  }
+  RouteOptions unmatched;
+  unmatched.run_inline = true;
+  return unmatched;
+}
+
 HttpResponse Router::Dispatch(HttpRequest& request) const {
   auto parts = SplitPath(request.path);
   std::string allowed;
@@ -56,7 +71,20 @@ HttpResponse Router::Dispatch(HttpRequest& request) const {
     if (!Match(route, parts, nullptr)) continue;
     if (route.method == request.method || (request.method == "HEAD" && route.method == "GET")) {
       Match(route, parts, &request);
-      return route.handler(request);
+      // Every route says when its reads were answered by the rescue bucket
+      // (storage/journaled_object_store.h).
+      RescueReadScope rescued;
+      HttpResponse response = route.handler(request);
+      if (rescued.served()) {
+        response.headers.emplace_back("X-Lakehouse-Served-From", "rescue");
+        response.headers.emplace_back("X-Lakehouse-Rescued-Buckets",
+                                      fmt::format("{}", fmt::join(rescued.targets(), ",")));
+        log::Warn("response served from the rescue bucket", Json{{"request_id", request.request_id},
+                                                                 {"path", request.path},
+                                                                 {"buckets", rescued.targets()},
+                                                                 {"rescue", rescued.rescue()}});
+      }
+      return response;
     }
     if (allowed.find(route.method) == std::string::npos)
       allowed += (allowed.empty() ? "" : ", ") + route.method;

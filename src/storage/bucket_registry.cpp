@@ -65,8 +65,10 @@ bool Overlaps(const std::string& a, const std::string& b) {
   return a == b || inside(a, b) || inside(b, a);
 }
 
-// Builds an s3 bucket's store; its credentials are resolved here and kept only in the store.
-Result<std::unique_ptr<ObjectStore>> OpenS3(const BucketOptions& bucket, const SecretsProvider& secrets) {
+// Builds an s3 bucket's store; its credentials are resolved here and kept only in the store (and
+// in `scrub`, the values the error journal must never repeat).
+Result<std::unique_ptr<ObjectStore>> OpenS3(const BucketOptions& bucket, const SecretsProvider& secrets,
+                                            std::vector<std::string>& scrub) {
   if (bucket.secret_ref.empty()) {
     return Status::InvalidArgument(fmt::format(
         "bucket '{}' has no secret_ref; set storage.buckets.{}.secret_ref to env:NAME or file:PATH",
@@ -74,6 +76,8 @@ Result<std::unique_ptr<ObjectStore>> OpenS3(const BucketOptions& bucket, const S
   }
   Result<AccessKeyPair> credentials = secrets.Resolve(bucket.secret_ref);
   if (!credentials.ok()) return credentials.status().WithContext(fmt::format("bucket '{}'", bucket.name));
+  scrub.push_back(credentials->access_key);
+  scrub.push_back(credentials->secret_key);
   S3Options s3;
   s3.endpoint = bucket.endpoint;
   s3.region = bucket.region;
@@ -113,22 +117,46 @@ Result<std::unique_ptr<BucketRegistry>> BucketRegistry::Open(const StorageOption
     plans.push_back(std::move(plan));
   }
 
-  std::unique_ptr<BucketRegistry> registry(new BucketRegistry());
+  std::map<std::string, std::unique_ptr<ObjectStore>, std::less<>> backends;
+  std::vector<std::string> scrub;
   for (PlannedBucket& plan : plans) {
     const BucketOptions& bucket = buckets.at(plan.name);
     if (bucket.backend == "s3") {
       BucketOptions named = bucket;
       named.name = plan.name;
-      LH_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store, OpenS3(named, *secrets));
-      registry->stores_.emplace(std::move(plan.name), std::move(store));
+      LH_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> store, OpenS3(named, *secrets, scrub));
+      backends.emplace(std::move(plan.name), std::move(store));
       continue;
     }
     LH_ASSIGN_OR_RETURN(std::unique_ptr<LocalObjectStore> store,
                         LocalObjectStore::Open(plan.name, plan.root));
-    registry->stores_.emplace(std::move(plan.name), std::move(store));
+    backends.emplace(std::move(plan.name), std::move(store));
+  }
+
+  std::unique_ptr<BucketRegistry> registry(new BucketRegistry());
+  // The journal writes to the primary backend itself: a failure to journal is logged, never
+  // journaled again.
+  LH_ASSIGN_OR_RETURN(registry->errors_, BucketErrorJournal::Open(*backends.at(std::string(kPrimaryBucket))));
+  for (std::string& value : scrub) registry->errors_->AddSecret(std::move(value));
+  // The rescue bucket is wrapped first so the others can fall back to it (it never falls back).
+  if (auto rescue = backends.find(kRescueBucket); rescue != backends.end()) {
+    auto wrapped =
+        std::make_unique<JournaledObjectStore>(std::move(rescue->second), registry->errors_.get(), nullptr);
+    registry->rescue_ = wrapped.get();
+    registry->stores_.emplace(std::string(kRescueBucket), std::move(wrapped));
+    backends.erase(rescue);
+  }
+  for (auto& [name, backend] : backends) {
+    registry->stores_.emplace(name, std::make_unique<JournaledObjectStore>(
+                                        std::move(backend), registry->errors_.get(), registry->rescue_));
   }
   registry->primary_ = registry->stores_.find(kPrimaryBucket)->second.get();
   return registry;
+}
+
+Result<ObjectStore*> BucketRegistry::Backend(std::string_view name) const {
+  LH_RETURN_IF_ERROR(Get(name).status());
+  return &stores_.find(name)->second->inner();
 }
 
 Result<ObjectStore*> BucketRegistry::Get(std::string_view name) const {

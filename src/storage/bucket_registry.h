@@ -16,6 +16,8 @@
 
 #include "common/config.h"
 #include "common/status.h"
+#include "storage/bucket_error_journal.h"
+#include "storage/journaled_object_store.h"
 #include "storage/object_store.h"
 #include "storage/secrets_provider.h"
 
@@ -23,6 +25,9 @@ namespace lakehouse {
 
 //! The name of the bucket that is always configured.
 inline constexpr std::string_view kPrimaryBucket = "primary";
+
+//! The name of the bucket that answers reads when their target bucket is unreachable.
+inline constexpr std::string_view kRescueBucket = "rescue";
 
 //! Keys under this prefix are written and deleted by CheckHealth.
 inline constexpr std::string_view kHealthProbePrefix = "_health/";
@@ -39,8 +44,21 @@ class BucketRegistry {
   static Result<std::unique_ptr<BucketRegistry>> Open(const StorageOptions& options,
                                                       const SecretsProvider* secrets = nullptr);
 
-  //! Returns the bucket called `name`, or NotFound listing the buckets that exist.
+  //! Returns the bucket called `name`, or NotFound listing the buckets that exist. Every bucket
+  //! is a JournaledObjectStore: its failures go to errors(), and its reads fall back to the
+  //! "rescue" bucket (if configured) when the target is unreachable.
   Result<ObjectStore*> Get(std::string_view name) const;
+
+  //! The real store behind bucket `name` (a LocalObjectStore or S3ObjectStore), for code that
+  //! needs the backend itself (e.g. to hand DuckDB an S3 bucket's settings). Its failures are not
+  //! journaled and its reads never fall back. NotFound as for Get.
+  Result<ObjectStore*> Backend(std::string_view name) const;
+
+  //! The journal of bucket failures (GET /storage/errors), kept in the primary bucket.
+  BucketErrorJournal& errors() const { return *errors_; }
+
+  //! The rescue bucket, or null when none is configured.
+  ObjectStore* rescue() const { return rescue_; }
 
   //! The primary bucket.
   ObjectStore& primary() const { return *primary_; }
@@ -57,8 +75,11 @@ class BucketRegistry {
  private:
   BucketRegistry() = default;
 
-  std::map<std::string, std::unique_ptr<ObjectStore>, std::less<>> stores_;
+  std::map<std::string, std::unique_ptr<JournaledObjectStore>, std::less<>> stores_;
   ObjectStore* primary_ = nullptr;
+  ObjectStore* rescue_ = nullptr;
+  // Declared after stores_ so it is destroyed (and flushed) while the primary store still exists.
+  std::unique_ptr<BucketErrorJournal> errors_;
 };
 
 }  // namespace lakehouse

@@ -36,12 +36,17 @@ class SecretsProvider {
   //! does not exist, PermissionDenied if the file cannot be read. Messages name the reference,
   //! never the value.
   virtual Result<AccessKeyPair> Resolve(std::string_view secret_ref) const = 0;
+
+  //! Resolves `secret_ref` into a single token (an API key or bearer token): the whole value,
+  //! one line, a trailing newline ignored. Failures as for Resolve.
+  virtual Result<std::string> ResolveToken(std::string_view secret_ref) const = 0;
 };
 
 //! Resolves `env:NAME` and `file:PATH` references (see the top of this file).
 class EnvFileSecretsProvider final : public SecretsProvider {
  public:
   Result<AccessKeyPair> Resolve(std::string_view secret_ref) const override;
+  Result<std::string> ResolveToken(std::string_view secret_ref) const override;
 };
 
 //! Parses "ACCESS_KEY:SECRET_KEY" (one trailing "\n" or "\r\n" allowed). `where` names the source

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "ai/test_models.h"
 
 namespace lakehouse::ai {
@@ -67,6 +70,52 @@ TEST(ModelRegistry, AMissingModelIsUnavailableAndReported) {
     if (entry["name"] == "missing") reported = entry.contains("error") && entry["loaded"] == false;
   }
   EXPECT_TRUE(reported) << described.dump();
+}
+
+// Remote profiles come from lakehouse.toml; a key never does.
+Result<Config> LoadToml(const std::string& name, const std::string& text) {
+  const std::string path = (std::filesystem::temp_directory_path() / name).string();
+  std::ofstream(path) << text;
+  ConfigSources sources;
+  sources.file = path;
+  auto config = LoadConfig(sources);
+  std::filesystem::remove(path);
+  return config;
+}
+
+TEST(ModelRegistry, ReadsRemoteProfilesFromTheConfig) {
+  auto config =
+      LoadToml("lakehouse-ai-remote.toml",
+               "[ai.profiles.remote]\ntask = \"embed\"\nbackend = \"openai\"\nmodel = \"text-embed\"\n"
+               "endpoint = \"https://api.example.com/v1\"\nsecret_ref = \"env:EXAMPLE_KEY\"\n"
+               "timeout_ms = 5000\nmax_attempts = 2\nbatch_size = 16\nversion = \"3\"\n");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  const AiProfileOptions& p = config->ai.profiles.at("remote");
+  EXPECT_EQ(p.backend, "openai");
+  EXPECT_EQ(p.endpoint, "https://api.example.com/v1");
+  EXPECT_EQ(p.secret_ref, "env:EXAMPLE_KEY");
+  EXPECT_EQ(p.timeout_ms, 5000);
+  EXPECT_EQ(p.max_attempts, 2);
+  const std::string rendered = ConfigToToml(*config);
+  EXPECT_NE(rendered.find("endpoint = \"https://api.example.com/v1\""), std::string::npos) << rendered;
+  EXPECT_TRUE(LoadToml("lakehouse-ai-rendered.toml", rendered).ok());
+}
+
+TEST(ModelRegistry, RefusesAKeyInTheConfigAndARemoteProfileWithoutEndpoint) {
+  auto keyed = LoadToml("lakehouse-ai-keyed.toml",
+                        "[ai.profiles.remote]\nbackend = \"openai\"\nmodel = \"m\"\n"
+                        "endpoint = \"http://127.0.0.1:1/v1\"\napi_key = \"sk-do-not-echo\"\n");
+  ASSERT_FALSE(keyed.ok());
+  EXPECT_NE(keyed.status().message().find("secret_ref"), std::string::npos) << keyed.status().message();
+  EXPECT_EQ(keyed.status().message().find("sk-do-not-echo"), std::string::npos);
+  auto no_endpoint =
+      LoadToml("lakehouse-ai-noendpoint.toml", "[ai.profiles.remote]\nbackend = \"ollama\"\nmodel = \"m\"\n");
+  ASSERT_FALSE(no_endpoint.ok());
+  EXPECT_NE(no_endpoint.status().message().find("endpoint"), std::string::npos);
+  auto bad_backend =
+      LoadToml("lakehouse-ai-badbackend.toml", "[ai.profiles.remote]\nbackend = \"vllm\"\nmodel = \"m\"\n");
+  ASSERT_FALSE(bad_backend.ok());
+  EXPECT_NE(bad_backend.status().message().find("openai"), std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,465 @@
+#include "vector/vector_index.h"
+
+#include <fmt/format.h>
+#include <hnswlib/hnswlib.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+#include <unordered_set>
+
+#include "catalog/dataset_manifest.h"
+#include "catalog/file_transfer.h"
+#include "catalog/scratch_directory.h"
+#include "engine/appender.h"
+#include "engine/connection.h"
+#include "engine/sql_text.h"
+#include "engine/value.h"
+
+namespace lakehouse::vector {
+namespace {
+
+constexpr const char* kDescriptorObject = "index.json";
+constexpr const char* kEmbeddingsObject = "embeddings.parquet";
+constexpr const char* kGraphObject = "hnsw.bin";
+
+Result<int> IntIn(const Json& json, const char* key, int fallback, int low, int high) {
+  if (!json.contains(key) || json[key].is_null()) return fallback;
+  if (!json[key].is_number_integer() || json[key].get<int64_t>() < low || json[key].get<int64_t>() > high)
+    return Status::InvalidArgument(fmt::format("\"{}\" must be an integer from {} to {}", key, low, high));
+  return json[key].get<int>();
+}
+
+// Best first: higher score, then lower row (a stable order for equal scores).
+bool Better(const ChunkHit& a, const ChunkHit& b) {
+  return a.score != b.score ? a.score > b.score : a.row < b.row;
+}
+
+std::string FloatsAsArrayText(const float* v, int dims) {
+  std::string text = "[";
+  char buffer[32];
+  for (int i = 0; i < dims; ++i) {
+    if (i > 0) text += ',';
+    auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, v[i]);
+    text.append(buffer, end);
+  }
+  text += ']';
+  return text;
+}
+
+engine::DatabaseOptions PrivateEngine(const engine::DatabaseOptions& engine) {
+  engine::DatabaseOptions options = engine;
+  options.path.clear();  // private and in memory: nothing durable lives here
+  if (options.threads == 0 || options.threads > 2) options.threads = 2;
+  return options;
+}
+
+}  // namespace
+
+Status ValidateHnsw(const HnswParams& p) {
+  if (p.m < 2 || p.m > 100)
+    return Status::InvalidArgument(fmt::format("hnsw.m must be 2..100 (got {})", p.m));
+  if (p.ef_construction < p.m || p.ef_construction > 2000)
+    return Status::InvalidArgument(
+        fmt::format("hnsw.ef_construction must be from m ({}) to 2000 (got {})", p.m, p.ef_construction));
+  if (p.ef_search < 1 || p.ef_search > 5000)
+    return Status::InvalidArgument(fmt::format("hnsw.ef_search must be 1..5000 (got {})", p.ef_search));
+  return Status::OK();
+}
+
+Json HnswToJson(const HnswParams& p) {
+  return {{"m", p.m}, {"ef_construction", p.ef_construction}, {"ef_search", p.ef_search}};
+}
+
+Result<HnswParams> HnswFromJson(const Json& json, HnswParams defaults) {
+  if (!json.is_object())
+    return Status::InvalidArgument("hnsw must be an object {\"m\", \"ef_construction\", \"ef_search\"}");
+  for (const auto& [key, value] : json.items()) {
+    if (key != "m" && key != "ef_construction" && key != "ef_search")
+      return Status::InvalidArgument(
+          fmt::format("hnsw has an unknown field \"{}\" (m, ef_construction, ef_search)", key));
+  }
+  HnswParams p = defaults;
+  LH_ASSIGN_OR_RETURN(p.m, IntIn(json, "m", p.m, 2, 100));
+  LH_ASSIGN_OR_RETURN(p.ef_construction, IntIn(json, "ef_construction", p.ef_construction, 2, 2000));
+  LH_ASSIGN_OR_RETURN(p.ef_search, IntIn(json, "ef_search", p.ef_search, 1, 5000));
+  LH_RETURN_IF_ERROR(ValidateHnsw(p));
+  return p;
+}
+
+std::string IndexDescriptor::Prefix() const { return fmt::format("vectors/{}/g{}/", name, generation); }
+
+Json DescriptorToJson(const IndexDescriptor& d) {
+  return {{"name", d.name},
+          {"dataset", d.dataset},
+          {"dataset_version", d.dataset_version},
+          {"bucket", d.bucket},
+          {"text_column", d.text_column},
+          {"id_column", d.id_column},
+          {"profile", d.profile},
+          {"model", d.model},
+          {"model_version", d.model_version},
+          {"dims", d.dims},
+          {"generation", d.generation},
+          {"created_at_us", d.created_at_us},
+          {"created_at", catalog::IsoTimeFromMicros(d.created_at_us)},
+          {"chunking", ChunkingToJson(d.chunking)},
+          {"hnsw", HnswToJson(d.hnsw)},
+          {"doc_count", d.doc_count},
+          {"chunk_count", d.chunk_count},
+          {"embedded_chunks", d.embedded_chunks},
+          {"truncated_chunks", d.truncated_chunks},
+          {"embed_seconds", d.embed_seconds},
+          {"build_seconds", d.build_seconds}};
+}
+
+Result<IndexDescriptor> DescriptorFromJson(const Json& json) {
+  if (!json.is_object()) return Status::InvalidArgument("an index descriptor must be a JSON object");
+  IndexDescriptor d;
+  try {
+    d.name = json.at("name").get<std::string>();
+    d.dataset = json.at("dataset").get<std::string>();
+    d.dataset_version = json.at("dataset_version").get<int64_t>();
+    d.bucket = json.at("bucket").get<std::string>();
+    d.text_column = json.at("text_column").get<std::string>();
+    d.id_column = json.at("id_column").get<std::string>();
+    d.profile = json.at("profile").get<std::string>();
+    d.model = json.at("model").get<std::string>();
+    d.model_version = json.at("model_version").get<std::string>();
+    d.dims = json.at("dims").get<int>();
+    d.generation = json.at("generation").get<int64_t>();
+    d.created_at_us = json.at("created_at_us").get<int64_t>();
+    d.doc_count = json.at("doc_count").get<int64_t>();
+    d.chunk_count = json.at("chunk_count").get<int64_t>();
+    d.embedded_chunks = json.value("embedded_chunks", int64_t{0});
+    d.truncated_chunks = json.value("truncated_chunks", int64_t{0});
+    d.embed_seconds = json.value("embed_seconds", 0.0);
+    d.build_seconds = json.value("build_seconds", 0.0);
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(fmt::format("index descriptor field missing or mistyped: {}", e.what()));
+  }
+  if (!json.contains("chunking") || !json.contains("hnsw"))
+    return Status::InvalidArgument("index descriptor lacks chunking or hnsw");
+  Json chunking = json["chunking"];
+  LH_ASSIGN_OR_RETURN(d.chunking, ChunkingFromJson(chunking));
+  LH_ASSIGN_OR_RETURN(d.hnsw, HnswFromJson(json["hnsw"]));
+  if (d.dims < 1) return Status::InvalidArgument("index descriptor has no dims");
+  return d;
+}
+
+std::string_view SearchMethodName(SearchMethod method) {
+  switch (method) {
+    case SearchMethod::kExact: return "exact";
+    case SearchMethod::kHnsw: return "hnsw";
+    case SearchMethod::kHnswWithExactFallback: return "hnsw+exact";
+  }
+  return "exact";
+}
+
+VectorIndex::VectorIndex(IndexDescriptor descriptor, std::vector<ChunkRecord> chunks)
+    : descriptor_(std::move(descriptor)), chunks_(std::move(chunks)) {}
+
+VectorIndex::~VectorIndex() = default;
+
+void VectorIndex::IndexRows() {
+  rows_of_doc_.clear();
+  for (std::uint32_t row = 0; row < chunks_.size(); ++row) rows_of_doc_[chunks_[row].doc_id].push_back(row);
+  vector_of_row_.assign(chunks_.size(), nullptr);
+  for (std::uint32_t row = 0; row < chunks_.size(); ++row) {
+    auto found = graph_->label_lookup_.find(row);
+    vector_of_row_[row] = reinterpret_cast<const float*>(graph_->getDataByInternalId(found->second));
+  }
+  descriptor_.chunk_count = static_cast<int64_t>(chunks_.size());
+  descriptor_.doc_count = static_cast<int64_t>(rows_of_doc_.size());
+}
+
+Result<std::unique_ptr<VectorIndex>> VectorIndex::Build(IndexDescriptor descriptor,
+                                                        std::vector<ChunkRecord> chunks,
+                                                        std::vector<float> vectors) {
+  LH_RETURN_IF_ERROR(ValidateHnsw(descriptor.hnsw));
+  const auto dims = static_cast<size_t>(descriptor.dims);
+  if (dims == 0 || vectors.size() != chunks.size() * dims)
+    return Status::InvalidArgument(fmt::format("{} vectors of {} floats do not match {} chunks of {} dims",
+                                               vectors.size() / std::max<size_t>(dims, 1), dims,
+                                               chunks.size(), dims));
+  auto started = std::chrono::steady_clock::now();
+  std::unique_ptr<VectorIndex> index(new VectorIndex(std::move(descriptor), std::move(chunks)));
+  try {
+    index->space_ = std::make_unique<hnswlib::InnerProductSpace>(dims);
+    const size_t n = index->chunks_.size();
+    index->graph_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(
+        index->space_.get(), std::max<size_t>(n, 1), static_cast<size_t>(index->descriptor_.hnsw.m),
+        static_cast<size_t>(index->descriptor_.hnsw.ef_construction), 100);
+    index->graph_->setEf(static_cast<size_t>(index->descriptor_.hnsw.ef_search));
+    // hnswlib allows concurrent addPoint for distinct labels; two workers use both cores.
+    if (n > 0) index->graph_->addPoint(vectors.data(), 0);
+    const unsigned workers = n > 2000 ? std::max(1U, std::min(2U, std::thread::hardware_concurrency())) : 1U;
+    std::atomic<size_t> next{1};
+    std::mutex error_mu;
+    std::string error;
+    auto work = [&] {
+      try {
+        for (size_t row = next++; row < n; row = next++)
+          index->graph_->addPoint(vectors.data() + row * dims, row);
+      } catch (const std::exception& e) {
+        std::lock_guard lock(error_mu);
+        error = e.what();
+        next = n;
+      }
+    };
+    std::vector<std::thread> threads;
+    for (unsigned t = 1; t < workers; ++t) threads.emplace_back(work);
+    work();
+    for (auto& t : threads) t.join();
+    if (!error.empty()) return Status::Internal("building the HNSW graph failed: " + error);
+  } catch (const std::exception& e) {
+    return Status::Internal(fmt::format("building the HNSW graph failed: {}", e.what()));
+  }
+  index->descriptor_.build_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  index->IndexRows();
+  return index;
+}
+
+Result<std::unique_ptr<VectorIndex>> VectorIndex::Rebuilt(const HnswParams& params) const {
+  IndexDescriptor descriptor = descriptor_;
+  descriptor.hnsw = params;
+  const auto dims = static_cast<size_t>(descriptor_.dims);
+  std::vector<float> vectors(chunks_.size() * dims);
+  for (std::uint32_t row = 0; row < chunks_.size(); ++row)
+    std::copy_n(vector_of_row_[row], dims, vectors.begin() + static_cast<std::ptrdiff_t>(row * dims));
+  return Build(std::move(descriptor), chunks_, std::move(vectors));
+}
+
+Status VectorIndex::Save(ObjectStore& bucket, const engine::DatabaseOptions& engine_options,
+                         const std::string& scratch_parent) const {
+  const std::string prefix = descriptor_.Prefix();
+  LH_ASSIGN_OR_RETURN(auto scratch, catalog::ScratchDirectory::Create(scratch_parent, "vectors"));
+  auto database = engine::Database::Open(PrivateEngine(engine_options));
+  if (!database.ok()) return database.status().WithContext("cannot start the vector index's Parquet engine");
+  LH_ASSIGN_OR_RETURN(auto connection, engine::Connection::Open(**database));
+  LH_RETURN_IF_ERROR(connection.Execute(
+      "CREATE TABLE staging (doc_id VARCHAR, chunk_id BIGINT, chunk_text VARCHAR, vector_text "
+      "VARCHAR, content_hash VARCHAR)"));
+  {
+    LH_ASSIGN_OR_RETURN(auto appender, engine::Appender::Open(connection, "", "staging"));
+    for (std::uint32_t row = 0; row < chunks_.size(); ++row) {
+      const ChunkRecord& c = chunks_[row];
+      LH_RETURN_IF_ERROR(appender.AppendRow(
+          {engine::Value::Varchar(c.doc_id), engine::Value::Integer(c.chunk_id),
+           engine::Value::Varchar(c.text),
+           engine::Value::Varchar(FloatsAsArrayText(vector_of_row_[row], descriptor_.dims)),
+           engine::Value::Varchar(c.content_hash)}));
+    }
+    LH_RETURN_IF_ERROR(appender.Close());
+  }
+  const std::string parquet = scratch->File(kEmbeddingsObject);
+  LH_RETURN_IF_ERROR(connection.Execute(fmt::format(
+      "COPY (SELECT doc_id, CAST(chunk_id AS INTEGER) AS chunk_id, chunk_text, CAST(vector_text AS "
+      "FLOAT[{}]) AS "
+      "vector, content_hash FROM staging ORDER BY rowid) TO {} (FORMAT parquet, COMPRESSION zstd)",
+      descriptor_.dims, engine::QuoteSqlString(parquet))));
+  auto uploaded = catalog::UploadFile(parquet, bucket, prefix + kEmbeddingsObject);
+  if (!uploaded.ok()) return uploaded.status().WithContext("cannot store the index's embeddings");
+  const std::string graph_file = scratch->File(kGraphObject);
+  try {
+    graph_->saveIndex(graph_file);
+  } catch (const std::exception& e) {
+    return Status::IOError(fmt::format("cannot write the HNSW graph to {}: {}", graph_file, e.what()));
+  }
+  uploaded = catalog::UploadFile(graph_file, bucket, prefix + kGraphObject);
+  if (!uploaded.ok()) return uploaded.status().WithContext("cannot store the index's HNSW graph");
+  // The descriptor is the commit point: written last, never replaced.
+  Status st = bucket.PutIfAbsent(prefix + kDescriptorObject, ToJsonText(DescriptorToJson(descriptor_)));
+  if (!st.ok()) return st.WithContext(fmt::format("cannot commit vector index generation {}", prefix));
+  return Status::OK();
+}
+
+Result<std::unique_ptr<VectorIndex>> VectorIndex::Load(ObjectStore& bucket, const std::string& prefix,
+                                                       const engine::DatabaseOptions& engine_options,
+                                                       const std::string& scratch_parent) {
+  LH_ASSIGN_OR_RETURN(auto descriptor_text, bucket.Get(prefix + kDescriptorObject));
+  LH_ASSIGN_OR_RETURN(auto descriptor_json, ParseJson(descriptor_text));
+  auto descriptor = DescriptorFromJson(descriptor_json);
+  if (!descriptor.ok())
+    return descriptor.status().WithContext(fmt::format("{}{}", prefix, kDescriptorObject));
+  LH_ASSIGN_OR_RETURN(auto scratch, catalog::ScratchDirectory::Create(scratch_parent, "vectors"));
+  const std::string parquet = scratch->File(kEmbeddingsObject);
+  const std::string graph_file = scratch->File(kGraphObject);
+  LH_RETURN_IF_ERROR(catalog::DownloadFile(bucket, prefix + kEmbeddingsObject, parquet));
+  LH_RETURN_IF_ERROR(catalog::DownloadFile(bucket, prefix + kGraphObject, graph_file));
+
+  std::vector<ChunkRecord> chunks;
+  {
+    auto database = engine::Database::Open(PrivateEngine(engine_options));
+    if (!database.ok())
+      return database.status().WithContext("cannot start the vector index's Parquet engine");
+    LH_ASSIGN_OR_RETURN(auto connection, engine::Connection::Open(**database));
+    LH_ASSIGN_OR_RETURN(auto result,
+                        connection.Query(fmt::format(
+                            "SELECT doc_id, chunk_id, chunk_text, content_hash FROM read_parquet({})",
+                            engine::QuoteSqlString(parquet))));
+    while (true) {
+      LH_ASSIGN_OR_RETURN(auto chunk, result.Next());
+      if (!chunk) break;
+      for (size_t r = 0; r < chunk->size(); ++r) {
+        ChunkRecord record;
+        record.doc_id = std::string(chunk->GetValue(0, r).AsString().value_or(""));
+        record.chunk_id = static_cast<int>(chunk->GetValue(1, r).AsInt64().value_or(0));
+        record.text = std::string(chunk->GetValue(2, r).AsString().value_or(""));
+        record.content_hash = std::string(chunk->GetValue(3, r).AsString().value_or(""));
+        chunks.push_back(std::move(record));
+      }
+    }
+  }
+  std::unique_ptr<VectorIndex> index(new VectorIndex(std::move(descriptor).value(), std::move(chunks)));
+  try {
+    index->space_ =
+        std::make_unique<hnswlib::InnerProductSpace>(static_cast<size_t>(index->descriptor_.dims));
+    index->graph_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(index->space_.get(), graph_file);
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(fmt::format("{}{} cannot be loaded: {}", prefix, kGraphObject, e.what()));
+  }
+  if (index->graph_->cur_element_count != index->chunks_.size() ||
+      index->graph_->data_size_ != static_cast<size_t>(index->descriptor_.dims) * sizeof(float))
+    return Status::InvalidArgument(
+        fmt::format("{}: the HNSW graph holds {} vectors but the embeddings {} chunks; "
+                    "rebuild the index",
+                    prefix, index->graph_->cur_element_count, index->chunks_.size()));
+  for (std::uint32_t row = 0; row < index->chunks_.size(); ++row) {
+    if (index->graph_->label_lookup_.find(row) == index->graph_->label_lookup_.end())
+      return Status::InvalidArgument(
+          fmt::format("{}: the HNSW graph lacks chunk {}; rebuild the index", prefix, row));
+  }
+  index->graph_->setEf(static_cast<size_t>(index->descriptor_.hnsw.ef_search));
+  index->IndexRows();
+  return index;
+}
+
+const std::vector<std::uint32_t>& VectorIndex::RowsOf(const std::string& doc_id) const {
+  static const std::vector<std::uint32_t> kNone;
+  auto found = rows_of_doc_.find(doc_id);
+  return found == rows_of_doc_.end() ? kNone : found->second;
+}
+
+const float* VectorIndex::VectorOf(std::uint32_t row) const { return vector_of_row_[row]; }
+
+SearchOutcome VectorIndex::SearchExact(const float* query, std::size_t k, const RowFilter* filter) const {
+  auto distance = space_->get_dist_func();
+  void* param = space_->get_dist_func_param();
+  std::vector<ChunkHit> hits;
+  hits.reserve(std::min(k + 1, chunks_.size()));
+  // A bounded selection: keep the k best seen so far as a heap ordered worst-first.
+  auto worse_on_top = [](const ChunkHit& a, const ChunkHit& b) { return Better(a, b); };
+  for (std::uint32_t row = 0; row < chunks_.size(); ++row) {
+    if (filter != nullptr && !(*filter)[row]) continue;
+    ChunkHit hit{row, 1.0F - distance(query, vector_of_row_[row], param)};
+    if (hits.size() < k) {
+      hits.push_back(hit);
+      std::push_heap(hits.begin(), hits.end(), worse_on_top);
+    } else if (Better(hit, hits.front())) {
+      std::pop_heap(hits.begin(), hits.end(), worse_on_top);
+      hits.back() = hit;
+      std::push_heap(hits.begin(), hits.end(), worse_on_top);
+    }
+  }
+  std::sort(hits.begin(), hits.end(), Better);
+  return {std::move(hits), SearchMethod::kExact};
+}
+
+std::vector<ChunkHit> VectorIndex::SearchGraph(const float* query, std::size_t k, std::size_t ef) const {
+  std::priority_queue<std::pair<float, hnswlib::labeltype>> found;
+  if (ef == static_cast<size_t>(descriptor_.hnsw.ef_search)) {
+    std::shared_lock lock(ef_mu_);
+    found = graph_->searchKnn(query, k);
+  } else {
+    std::unique_lock lock(ef_mu_);
+    graph_->setEf(ef);
+    found = graph_->searchKnn(query, k);
+    graph_->setEf(static_cast<size_t>(descriptor_.hnsw.ef_search));
+  }
+  std::vector<ChunkHit> hits;
+  hits.reserve(found.size());
+  while (!found.empty()) {
+    hits.push_back({static_cast<std::uint32_t>(found.top().second), 1.0F - found.top().first});
+    found.pop();
+  }
+  std::sort(hits.begin(), hits.end(), Better);
+  return hits;
+}
+
+Result<SearchOutcome> VectorIndex::Search(const std::vector<float>& query,
+                                          const SearchOptions& options) const {
+  if (query.size() != static_cast<size_t>(descriptor_.dims))
+    return Status::InvalidArgument(fmt::format("the query vector has {} numbers; index '{}' needs {} ({})",
+                                               query.size(), descriptor_.name, descriptor_.dims,
+                                               descriptor_.model));
+  if (options.k < 1) return Status::InvalidArgument("k must be at least 1");
+  if (options.filter != nullptr && options.filter->size() != chunks_.size())
+    return Status::Internal("the row filter does not match the index");
+  const auto k = static_cast<size_t>(options.k);
+  const size_t n = chunks_.size();
+  size_t allowed = n;
+  if (options.filter != nullptr)
+    allowed = static_cast<size_t>(std::count(options.filter->begin(), options.filter->end(), true));
+  if (allowed == 0) return SearchOutcome{{}, SearchMethod::kExact};
+  // Exact when asked, when small, or when a filter leaves few candidates: scanning `allowed`
+  // vectors is then cheaper than a graph walk that would mostly visit disallowed nodes.
+  if (options.exact || n < kExactBelowChunks || allowed <= kExactBelowChunks || allowed * 10 < n)
+    return SearchExact(query.data(), k, options.filter);
+  const size_t ef = static_cast<size_t>(options.ef.value_or(descriptor_.hnsw.ef_search));
+  if (options.filter == nullptr)
+    return SearchOutcome{SearchGraph(query.data(), k, std::max(ef, k)), SearchMethod::kHnsw};
+  // Filtered: over-fetch in proportion to how much the filter removes, then keep allowed rows.
+  const size_t want = std::min(n, std::max(k, k * n / allowed * 2));
+  std::vector<ChunkHit> hits = SearchGraph(query.data(), want, std::max(ef, want));
+  std::erase_if(hits, [&](const ChunkHit& h) { return !(*options.filter)[h.row]; });
+  if (hits.size() >= std::min(k, allowed)) {
+    hits.resize(std::min(k, hits.size()));
+    return SearchOutcome{std::move(hits), SearchMethod::kHnsw};
+  }
+  SearchOutcome exact = SearchExact(query.data(), k, options.filter);
+  exact.method = SearchMethod::kHnswWithExactFallback;
+  return exact;
+}
+
+Result<std::vector<ChunkHit>> VectorIndex::SearchHnsw(const std::vector<float>& query, int k, int ef) const {
+  if (query.size() != static_cast<size_t>(descriptor_.dims))
+    return Status::InvalidArgument(fmt::format("the query vector has {} numbers; index '{}' needs {}",
+                                               query.size(), descriptor_.name, descriptor_.dims));
+  if (k < 1 || ef < 1) return Status::InvalidArgument("k and ef must be at least 1");
+  return SearchGraph(query.data(), static_cast<size_t>(k),
+                     std::max(static_cast<size_t>(ef), static_cast<size_t>(k)));
+}
+
+Result<SearchOutcome> VectorIndex::SearchDocuments(const std::vector<float>& query,
+                                                   const SearchOptions& options) const {
+  if (options.k < 1) return Status::InvalidArgument("k must be at least 1");
+  const size_t docs = rows_of_doc_.size();
+  SearchOptions chunk_options = options;
+  size_t want = static_cast<size_t>(options.k) *
+                std::max<size_t>(1, (chunks_.size() + docs - 1) / std::max<size_t>(docs, 1));
+  while (true) {
+    chunk_options.k = static_cast<int>(std::min(want, chunks_.size()));
+    LH_ASSIGN_OR_RETURN(auto outcome, Search(query, chunk_options));
+    std::vector<ChunkHit> best;
+    std::unordered_set<std::string_view> seen;
+    for (const auto& hit : outcome.hits) {
+      if (seen.insert(chunks_[hit.row].doc_id).second) best.push_back(hit);
+      if (best.size() == static_cast<size_t>(options.k)) break;
+    }
+    // Enough documents, or every chunk the search could give was seen.
+    if (best.size() == static_cast<size_t>(options.k) ||
+        outcome.hits.size() < static_cast<size_t>(chunk_options.k) ||
+        static_cast<size_t>(chunk_options.k) == chunks_.size()) {
+      outcome.hits = std::move(best);
+      return outcome;
+    }
+    want *= 2;
+  }
+}
+
+}  // namespace lakehouse::vector

@@ -1,0 +1,255 @@
+// VectorIndex and TextChunker with real embeddings from all-MiniLM-L6-v2 (the model bootstrap
+// placed in the cache), over the generated demo resumes.
+#include "vector/vector_index.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "ai/llama_embedder.h"
+#include "common/json.h"
+#include "common/sha256.h"
+#include "demo/staffing_demo.h"
+#include "storage/local_object_store.h"
+#include "vector/text_chunker.h"
+
+namespace lakehouse::vector {
+namespace {
+
+std::string ModelPath() { return std::string(LAKEHOUSE_TEST_MODELS_DIR) + "/all-MiniLM-L6-v2.f32.gguf"; }
+
+// Chunks of demo resumes, embedded once for the whole suite (embedding is the slow part).
+class VectorIndexTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    ai::LlamaOptions options;
+    options.model_path = ModelPath();
+    options.context = 256;
+    auto embedder = ai::LlamaEmbedder::Open({"minilm", "llama", "all-MiniLM-L6-v2", "1", 384, 256}, options);
+    ASSERT_TRUE(embedder.ok()) << embedder.status().ToString();
+    embedder_ = std::move(embedder).value().release();
+    demo::DemoOptions demo_options;
+    demo_options.candidates = 150;
+    demo_options.placements = 100;
+    auto files = demo::GenerateStaffingDemo(demo_options);
+    ASSERT_TRUE(files.ok()) << files.status().ToString();
+    chunks_ = new std::vector<ChunkRecord>();
+    vectors_ = new std::vector<float>();
+    ChunkingOptions chunking{12, 2};  // small chunks: more than kExactBelowChunks of them
+    for (const auto& file : *files) {
+      if (file.dataset != "resumes") continue;
+      size_t begin = 0;
+      while (begin < file.content.size()) {
+        size_t end = file.content.find('\n', begin);
+        auto row = ParseJson(file.content.substr(begin, end - begin));
+        begin = end + 1;
+        ASSERT_TRUE(row.ok());
+        std::string text = (*row)["resume_text"];
+        auto pieces = ChunkText(text, chunking);
+        for (size_t i = 0; i < pieces.size(); ++i) {
+          chunks_->push_back({(*row)["candidate_id"], static_cast<int>(i), pieces[i], Sha256::Of(text)});
+        }
+      }
+    }
+    std::vector<std::string> texts;
+    for (const auto& c : *chunks_) texts.push_back(c.text);
+    for (size_t i = 0; i < texts.size(); i += 64) {
+      std::vector<std::string> batch(texts.begin() + static_cast<long>(i),
+                                     texts.begin() + static_cast<long>(std::min(i + 64, texts.size())));
+      auto embedded = embedder_->Embed(batch);
+      ASSERT_TRUE(embedded.ok()) << embedded.status().ToString();
+      for (const auto& v : embedded->vectors) vectors_->insert(vectors_->end(), v.begin(), v.end());
+    }
+  }
+  static void TearDownTestSuite() {
+    delete embedder_;
+    delete chunks_;
+    delete vectors_;
+  }
+
+  static IndexDescriptor Descriptor() {
+    IndexDescriptor d;
+    d.name = "resumes";
+    d.dataset = "resumes";
+    d.bucket = "primary";
+    d.text_column = "resume_text";
+    d.id_column = "candidate_id";
+    d.profile = "minilm";
+    d.model = "all-MiniLM-L6-v2";
+    d.model_version = "1";
+    d.dims = 384;
+    d.generation = 1;
+    d.chunking = {12, 2};
+    return d;
+  }
+  static std::unique_ptr<VectorIndex> BuildIndex(HnswParams params = {}) {
+    IndexDescriptor d = Descriptor();
+    d.hnsw = params;
+    auto index = VectorIndex::Build(d, *chunks_, *vectors_);
+    EXPECT_TRUE(index.ok()) << index.status().ToString();
+    return index.ok() ? std::move(index).value() : nullptr;
+  }
+  static std::vector<float> Embed(const std::string& text) {
+    auto embedded = embedder_->Embed({text});
+    EXPECT_TRUE(embedded.ok());
+    return embedded->vectors.front();
+  }
+
+  static ai::LlamaEmbedder* embedder_;
+  static std::vector<ChunkRecord>* chunks_;
+  static std::vector<float>* vectors_;
+};
+ai::LlamaEmbedder* VectorIndexTest::embedder_ = nullptr;
+std::vector<ChunkRecord>* VectorIndexTest::chunks_ = nullptr;
+std::vector<float>* VectorIndexTest::vectors_ = nullptr;
+
+TEST(TextChunker, SplitsWordsWithOverlapAndKeepsTheTextBetween) {
+  auto chunks = ChunkText("one two  three\nfour five six seven", {3, 1});
+  ASSERT_EQ(chunks.size(), 3U);
+  EXPECT_EQ(chunks[0], "one two  three");
+  EXPECT_EQ(chunks[1], "three\nfour five");
+  EXPECT_EQ(chunks[2], "five six seven");
+  EXPECT_TRUE(ChunkText(" \n\t ", {3, 1}).empty());
+  EXPECT_EQ(ChunkText("solo", {160, 20}), std::vector<std::string>{"solo"});
+}
+
+TEST(TextChunker, RejectsImpossibleSettings) {
+  EXPECT_FALSE(ValidateChunking({0, 0}).ok());
+  EXPECT_FALSE(ValidateChunking({10, 10}).ok());
+  EXPECT_FALSE(ChunkingFromJson(Json{{"size", "big"}}).ok());
+  EXPECT_FALSE(ChunkingFromJson(Json{{"sise", 10}}).ok());
+  auto parsed = ChunkingFromJson(Json{{"size", 50}, {"overlap", 5}});
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->size_words, 50);
+}
+
+TEST_F(VectorIndexTest, HnswRecallAgainstExactSearchIsHigh) {
+  ASSERT_GT(chunks_->size(), VectorIndex::kExactBelowChunks);
+  auto index = BuildIndex({16, 100, 64});
+  ASSERT_TRUE(index);
+  const int k = 10;
+  double recall = 0;
+  int queries = 0;
+  for (size_t row = 0; row < chunks_->size(); row += 17, ++queries) {
+    std::vector<float> q(index->VectorOf(static_cast<uint32_t>(row)),
+                         index->VectorOf(static_cast<uint32_t>(row)) + 384);
+    SearchOptions exact;
+    exact.k = k;
+    exact.exact = true;
+    auto truth = index->Search(q, exact);
+    ASSERT_TRUE(truth.ok());
+    EXPECT_EQ(truth->method, SearchMethod::kExact);
+    auto approx = index->SearchHnsw(q, k, 64);
+    ASSERT_TRUE(approx.ok());
+    std::set<uint32_t> want;
+    for (const auto& h : truth->hits) want.insert(h.row);
+    int got = 0;
+    for (const auto& h : *approx) got += want.contains(h.row) ? 1 : 0;
+    recall += got / static_cast<double>(k);
+  }
+  recall /= queries;
+  EXPECT_GE(recall, 0.95) << "recall@10 over " << queries << " queries";
+  // The default search on an index this size walks the graph.
+  auto outcome = index->Search(Embed("registered nurse"), SearchOptions{});
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_EQ(outcome->method, SearchMethod::kHnsw);
+  EXPECT_EQ(outcome->hits.size(), 10U);
+}
+
+TEST_F(VectorIndexTest, VerySelectiveFilterReturnsExactlyTheBestAllowedChunks) {
+  auto index = BuildIndex();
+  ASSERT_TRUE(index);
+  // Allow two documents out of 150.
+  RowFilter filter(index->size(), false);
+  std::set<std::string> allowed_docs = {chunks_->at(0).doc_id, chunks_->back().doc_id};
+  for (const auto& doc : allowed_docs) {
+    for (auto row : index->RowsOf(doc)) filter[row] = true;
+  }
+  auto query = Embed("software engineer who builds web services");
+  SearchOptions options;
+  options.k = 5;
+  options.filter = &filter;
+  auto filtered = index->Search(query, options);
+  ASSERT_TRUE(filtered.ok());
+  ASSERT_EQ(filtered->hits.size(), 5U);
+  for (const auto& h : filtered->hits) EXPECT_TRUE(allowed_docs.contains(index->chunk(h.row).doc_id));
+  // The same as brute force over the allowed rows.
+  std::vector<ChunkHit> brute;
+  for (uint32_t row = 0; row < index->size(); ++row) {
+    if (!filter[row]) continue;
+    float dot = 0;
+    for (int i = 0; i < 384; ++i) dot += query[static_cast<size_t>(i)] * index->VectorOf(row)[i];
+    brute.push_back({row, dot});
+  }
+  std::sort(brute.begin(), brute.end(), [](auto& a, auto& b) { return a.score > b.score; });
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(filtered->hits[i].row, brute[i].row);
+    EXPECT_NEAR(filtered->hits[i].score, brute[i].score, 1e-4);
+  }
+  // A filter that allows nothing finds nothing.
+  RowFilter none(index->size(), false);
+  options.filter = &none;
+  auto empty = index->Search(query, options);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->hits.empty());
+}
+
+TEST_F(VectorIndexTest, DocumentSearchReturnsOneHitPerDocument) {
+  auto index = BuildIndex();
+  ASSERT_TRUE(index);
+  SearchOptions options;
+  options.k = 20;
+  auto outcome = index->SearchDocuments(Embed("truck driver with a commercial license"), options);
+  ASSERT_TRUE(outcome.ok());
+  ASSERT_EQ(outcome->hits.size(), 20U);
+  std::set<std::string> docs;
+  for (const auto& h : outcome->hits) docs.insert(index->chunk(h.row).doc_id);
+  EXPECT_EQ(docs.size(), 20U);
+  EXPECT_TRUE(std::is_sorted(outcome->hits.begin(), outcome->hits.end(),
+                             [](auto& a, auto& b) { return a.score > b.score; }));
+}
+
+TEST_F(VectorIndexTest, SavedGenerationLoadsBackWithTheSameAnswers) {
+  auto index = BuildIndex();
+  ASSERT_TRUE(index);
+  auto dir = std::filesystem::temp_directory_path() / ("lakehouse-vector-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto bucket = LocalObjectStore::Open("primary", dir.string());
+  ASSERT_TRUE(bucket.ok());
+  ASSERT_TRUE(index->Save(**bucket, {}, "").ok());
+  // The descriptor is written last and only once: saving the same generation again fails.
+  EXPECT_FALSE(index->Save(**bucket, {}, "").ok());
+  auto loaded = VectorIndex::Load(**bucket, index->descriptor().Prefix(), {}, "");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ((*loaded)->size(), index->size());
+  EXPECT_EQ((*loaded)->descriptor().model, "all-MiniLM-L6-v2");
+  EXPECT_EQ((*loaded)->descriptor().dims, 384);
+  auto query = Embed("accountant preparing tax returns");
+  auto before = index->Search(query, {});
+  auto after = (*loaded)->Search(query, {});
+  ASSERT_TRUE(before.ok() && after.ok());
+  ASSERT_EQ(before->hits.size(), after->hits.size());
+  for (size_t i = 0; i < before->hits.size(); ++i) {
+    EXPECT_EQ(before->hits[i].row, after->hits[i].row);
+    EXPECT_EQ((*loaded)->chunk(after->hits[i].row).text, index->chunk(before->hits[i].row).text);
+  }
+  // A generation without its descriptor is not an index.
+  EXPECT_EQ(VectorIndex::Load(**bucket, "vectors/resumes/g9/", {}, "").status().code(),
+            StatusCode::kNotFound);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_F(VectorIndexTest, RejectsQueriesOfTheWrongShape) {
+  auto index = BuildIndex();
+  ASSERT_TRUE(index);
+  EXPECT_EQ(index->Search(std::vector<float>(3, 0.1F), {}).status().code(), StatusCode::kInvalidArgument);
+  SearchOptions zero;
+  zero.k = 0;
+  EXPECT_EQ(index->Search(Embed("x"), zero).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_FALSE(VectorIndex::Build(Descriptor(), *chunks_, std::vector<float>(10, 0.0F)).ok());
+}
+
+}  // namespace
+}  // namespace lakehouse::vector
