@@ -17,10 +17,11 @@ namespace lakehouse::testing {
 namespace {
 
 // The child's environment: PATH and HOME from ours, nothing LAKEHOUSE_* unless asked for,
-// sanitizer options passed through.
+// sanitizer options passed through; a variable in `extra` replaces the inherited one.
 std::vector<std::string> ChildEnvironment(const std::map<std::string, std::string>& extra) {
   std::vector<std::string> env;
   for (const char* name : {"PATH", "HOME", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TMPDIR"}) {
+    if (extra.count(name) != 0) continue;
     if (const char* value = std::getenv(name)) env.push_back(std::string(name) + "=" + value);
   }
   for (const auto& [k, v] : extra) env.push_back(k + "=" + v);
