@@ -2,12 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <condition_variable>
-#include <deque>
-#include <mutex>
-#include <thread>
-
 #include "server/http_error.h"
+#include "server/sse_stream.h"
 
 namespace lakehouse::server {
 namespace {
@@ -125,75 +121,6 @@ Json GenerationJson(const ai::ModelInfo& info, const ai::Generation& g) {
           {"usage", {{"prompt_tokens", g.prompt_tokens}, {"completion_tokens", g.completion_tokens}}}};
 }
 
-std::string SseEvent(std::string_view event, const Json& data) {
-  return fmt::format("event: {}\ndata: {}\n\n", event, ToJsonText(data));
-}
-
-// A generation running on its own thread, feeding a streamed response. The response's body
-// producer owns it; dropping the producer (the client went away) cancels the generation at the
-// next token and joins the thread.
-class GenerationStream {
- public:
-  GenerationStream(ai::Generator* generator, ai::GenerateRequest request) {
-    request.on_token = [this](std::string_view piece) {
-      std::lock_guard lock(mu_);
-      events_.push_back(SseEvent("token", {{"text", piece}}));
-      ready_.notify_all();
-      return !cancelled_;
-    };
-    worker_ = std::thread([this, generator, request = std::move(request)] {
-      auto result = generator->Generate(request);
-      std::lock_guard lock(mu_);
-      if (result.ok()) {
-        events_.push_back(SseEvent("done", GenerationJson(generator->info(), *result)));
-      } else {
-        error_ = result.status();
-        events_.push_back(SseEvent(
-            "error", {{"error", {{"code", StatusCodeName(error_.code())}, {"message", error_.message()}}}}));
-      }
-      finished_ = true;
-      ready_.notify_all();
-    });
-  }
-  ~GenerationStream() {
-    {
-      std::lock_guard lock(mu_);
-      cancelled_ = true;
-    }
-    worker_.join();
-  }
-  GenerationStream(const GenerationStream&) = delete;
-  GenerationStream& operator=(const GenerationStream&) = delete;
-
-  //! Waits for the first event; returns the error if generation failed before producing text.
-  Status WaitForStart() {
-    std::unique_lock lock(mu_);
-    ready_.wait(lock, [this] { return !events_.empty() || finished_; });
-    if (finished_ && !error_.ok() && events_.size() == 1) return error_;
-    return Status::OK();
-  }
-
-  //! The next events (blocking until there are some); false once the last has been taken.
-  bool Next(std::string& out) {
-    std::unique_lock lock(mu_);
-    ready_.wait(lock, [this] { return !events_.empty() || finished_; });
-    while (!events_.empty()) {
-      out += events_.front();
-      events_.pop_front();
-    }
-    return !finished_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable ready_;
-  std::deque<std::string> events_;  // guarded by mu_
-  bool finished_ = false;           // guarded by mu_
-  bool cancelled_ = false;          // guarded by mu_
-  Status error_;                    // guarded by mu_
-  std::thread worker_;
-};
-
 HttpResponse Generate(ai::ModelRegistry& models, HttpRequest& request) {
   auto body = ParseObject(request);
   if (!body.ok()) return FromStatus(body.status());
@@ -215,15 +142,18 @@ HttpResponse Generate(ai::ModelRegistry& models, HttpRequest& request) {
     if (!result.ok()) return FromStatus(result.status());
     return HttpResponse::FromJson(200, GenerationJson((*generator)->info(), *result));
   }
-  auto running = std::make_shared<GenerationStream>(*generator, std::move(generate).value());
+  ai::Generator* model = *generator;
+  auto running = std::make_shared<SseStream>(std::vector<std::string>{},
+                                             [model, request = std::move(generate).value()](
+                                                 const SseStream::TokenSink& sink) mutable -> Result<Json> {
+                                               request.on_token = sink;
+                                               LH_ASSIGN_OR_RETURN(auto result, model->Generate(request));
+                                               return GenerationJson(model->info(), result);
+                                             });
   // Bad input (a prompt too long for the context, say) still gets a plain 4xx.
   Status started = running->WaitForStart();
   if (!started.ok()) return FromStatus(started);
-  HttpResponse response;
-  response.content_type = "text/event-stream";
-  response.headers.emplace_back("Cache-Control", "no-cache");
-  response.body_producer = [running](std::string& out) -> Result<bool> { return running->Next(out); };
-  return response;
+  return SseStream::Respond(std::move(running));
 }
 
 }  // namespace

@@ -1,83 +1,16 @@
 #include "server/rag_routes.h"
 
-#include <fmt/format.h>
-
-#include <condition_variable>
-#include <deque>
-#include <mutex>
-#include <thread>
-
 #include "server/http_error.h"
+#include "server/sse_stream.h"
 
 namespace lakehouse::server {
 namespace {
-
-std::string SseEvent(std::string_view event, const Json& data) {
-  return fmt::format("event: {}\ndata: {}\n\n", event, ToJsonText(data));
-}
 
 HttpResponse FromStatus(const Status& status) {
   HttpResponse response = ErrorResponse(status);
   if (status.code() == StatusCode::kUnavailable) response.headers.emplace_back("Retry-After", "30");
   return response;
 }
-
-// An answer being generated on its own thread, feeding server-sent events. Dropping it (the
-// client went away) stops the generation at its next token and joins the thread.
-class AnswerStream {
- public:
-  AnswerStream(const vector::RagAnswerer& answerer, vector::PreparedAsk prepared)
-      : prepared_(std::move(prepared)) {
-    events_.push_back(SseEvent("citations", {{"citations", vector::CitationsToJson(prepared_.citations)}}));
-    worker_ = std::thread([this, &answerer] {
-      auto answer = answerer.Generate(prepared_, [this](std::string_view piece) {
-        std::lock_guard lock(mu_);
-        events_.push_back(SseEvent("token", {{"text", piece}}));
-        ready_.notify_all();
-        return !cancelled_;
-      });
-      std::lock_guard lock(mu_);
-      if (answer.ok()) {
-        events_.push_back(SseEvent("done", vector::AnswerToJson(prepared_, *answer)));
-      } else {
-        events_.push_back(SseEvent("error", {{"error",
-                                              {{"code", StatusCodeName(answer.status().code())},
-                                               {"message", answer.status().message()}}}}));
-      }
-      finished_ = true;
-      ready_.notify_all();
-    });
-  }
-  ~AnswerStream() {
-    {
-      std::lock_guard lock(mu_);
-      cancelled_ = true;
-    }
-    worker_.join();
-  }
-  AnswerStream(const AnswerStream&) = delete;
-  AnswerStream& operator=(const AnswerStream&) = delete;
-
-  //! Appends the next events (waiting for some); false once the last has been taken.
-  bool Next(std::string& out) {
-    std::unique_lock lock(mu_);
-    ready_.wait(lock, [this] { return !events_.empty() || finished_; });
-    while (!events_.empty()) {
-      out += events_.front();
-      events_.pop_front();
-    }
-    return !finished_;
-  }
-
- private:
-  const vector::PreparedAsk prepared_;
-  std::mutex mu_;
-  std::condition_variable ready_;
-  std::deque<std::string> events_;  // guarded by mu_
-  bool finished_ = false;           // guarded by mu_
-  bool cancelled_ = false;          // guarded by mu_
-  std::thread worker_;
-};
 
 HttpResponse Ask(vector::RagAnswerer& answerer, HttpRequest& request) {
   if (request.body.empty())
@@ -95,12 +28,14 @@ HttpResponse Ask(vector::RagAnswerer& answerer, HttpRequest& request) {
     if (!answer.ok()) return FromStatus(answer.status());
     return HttpResponse::FromJson(200, vector::AnswerToJson(*prepared, *answer));
   }
-  auto running = std::make_shared<AnswerStream>(answerer, std::move(prepared).value());
-  HttpResponse response;
-  response.content_type = "text/event-stream";
-  response.headers.emplace_back("Cache-Control", "no-cache");
-  response.body_producer = [running](std::string& out) -> Result<bool> { return running->Next(out); };
-  return response;
+  std::vector<std::string> first{
+      SseEvent("citations", {{"citations", vector::CitationsToJson(prepared->citations)}})};
+  return SseStream::Respond(std::make_shared<SseStream>(
+      std::move(first),
+      [&answerer, ready = std::move(prepared).value()](const SseStream::TokenSink& sink) -> Result<Json> {
+        LH_ASSIGN_OR_RETURN(auto answer, answerer.Generate(ready, sink));
+        return vector::AnswerToJson(ready, answer);
+      }));
 }
 
 }  // namespace
