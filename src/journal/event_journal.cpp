@@ -2,23 +2,14 @@
 
 #include <fmt/format.h>
 
-#include <cctype>
-#include <cstdio>
-#include <ctime>
+#include <algorithm>
 #include <random>
 
+#include "catalog/writer_lease.h"
 #include "common/log.h"
 
 namespace lakehouse::journal {
 namespace {
-
-std::string IsoTime(std::int64_t micros) {
-  std::time_t seconds = static_cast<std::time_t>(micros / 1000000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros % 1000000);
-}
 
 std::int64_t NowMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -26,135 +17,149 @@ std::int64_t NowMicros() {
       .count();
 }
 
-constexpr std::uint64_t kCompactEveryRecords = 512;
-
-Json Optional(const std::optional<std::string>& value) { return value ? Json(*value) : Json(); }
-
-std::optional<std::string> OptionalField(const Json& json, const char* name) {
-  auto it = json.find(name);
-  if (it == json.end() || !it->is_string()) return std::nullopt;
-  return it->get<std::string>();
-}
-
 // The exact text EventToJson writes for a string field, to skip records cheaply before parsing.
 std::string Needle(const char* field, const std::string& value) {
   return fmt::format("\"{}\":{}", field, ToJsonText(Json(value)));
 }
 
+// The writer lease (catalog/writer_lease.h) a compaction holds; never a dataset's ('-' is not
+// allowed in dataset names).
+constexpr std::string_view kCompactionLease = "journal-events";
+
+// Segments merged at once, and the size classes (x8 each, from 64 KiB) that decide when.
+constexpr std::size_t kMergeFanIn = 8;
+int SizeClass(std::uint64_t bytes) {
+  int size_class = 0;
+  for (std::uint64_t limit = 64u << 10; bytes > limit && size_class < 24; limit *= kMergeFanIn) ++size_class;
+  return size_class;
+}
+
+// How often the background thread looks for batches whose grace has passed.
+constexpr std::chrono::milliseconds kCleanupPoll{5000};
+
 }  // namespace
 
-Result<std::int64_t> ParseTimeMicros(std::string_view text) {
-  const std::string s(text);
-  auto bad = [&] {
-    return Status::InvalidArgument(fmt::format(
-        "cannot read '{}' as a time; use ISO 8601 UTC such as 2026-03-01 or 2026-03-01T12:00:00Z, or epoch "
-        "microseconds",
-        s));
+// The journal's objects as one listing shows them.
+struct EventJournal::Layout {
+  std::vector<SegmentName> segments;                             // the live segments, oldest range first
+  std::vector<std::pair<SegmentName, std::int64_t>> superseded;  // and the epoch superseding each
+  std::int64_t covered_through = 0;  // JSONL batches at or before this are in a segment
+  struct Batch {
+    std::string key;
+    std::int64_t order = 0;
+    std::uint64_t size = 0;
+    bool merged = false;  // an AppendLog-compacted batch (from before segments existed)
   };
-  if (s.empty()) return bad();
-  if (s.find_first_not_of("0123456789") == std::string::npos) {
-    if (s.size() > 18) return bad();
-    return static_cast<std::int64_t>(std::stoll(s));
-  }
-  std::tm tm{};
-  int consumed = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &consumed) != 3 ||
-      consumed != 10) {
-    return bad();
-  }
-  std::size_t pos = 10;
-  std::int64_t micros = 0;
-  if (pos < s.size() && (s[pos] == 'T' || s[pos] == ' ')) {
-    int more = 0;
-    if (std::sscanf(s.c_str() + pos + 1, "%2d:%2d:%2d%n", &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &more) != 3 ||
-        more != 8) {
-      return bad();
-    }
-    pos += 9;
-    if (pos < s.size() && s[pos] == '.') {
-      std::size_t digits = 0;
-      ++pos;
-      while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) {
-        if (digits < 6) micros = micros * 10 + (s[pos] - '0');
-        ++digits;
-        ++pos;
-      }
-      if (digits == 0) return bad();
-      for (std::size_t d = digits; d < 6; ++d) micros *= 10;
+  std::vector<Batch> pending;  // JSONL batches no segment holds, oldest first
+  std::vector<Batch> covered;  // JSONL batches a segment holds (deleted after the grace)
+  std::int64_t newest = 0;     // the newest time any name carries
+};
+
+EventJournal::EventJournal(ObjectStore& primary, EventJournalOptions options, std::unique_ptr<AppendLog> log,
+                           std::unique_ptr<EventSegments> segments)
+    : primary_(primary), options_(std::move(options)), log_(std::move(log)), segments_(std::move(segments)) {}
+
+Result<EventJournal::Layout> EventJournal::List() {
+  LH_ASSIGN_OR_RETURN(auto listed, primary_.List(kEventPrefix));
+  Layout layout;
+  std::vector<SegmentName> segments;
+  std::vector<Layout::Batch> batches;
+  for (auto& info : listed) {
+    if (auto segment = ParseSegmentName(kEventPrefix, info.key)) {
+      segment->size = info.size;
+      layout.newest = std::max({layout.newest, segment->through_us, segment->epoch_us});
+      segments.push_back(std::move(*segment));
+    } else if (auto order = AppendLogBatchOrder(kEventPrefix, info.key)) {
+      const bool merged = info.key.find("_through_") != std::string::npos;
+      layout.newest = std::max(layout.newest, *order);
+      batches.push_back({std::move(info.key), *order, info.size, merged});
     }
   }
-  if (pos < s.size() && s[pos] == 'Z') ++pos;
-  if (pos != s.size() || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-      tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60) {
-    return bad();
+  layout.segments = LiveSegments(std::move(segments), &layout.superseded);
+  for (const SegmentName& segment : layout.segments) {
+    layout.covered_through = std::max(layout.covered_through, segment.through_us);
   }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return static_cast<std::int64_t>(timegm(&tm)) * 1000000 + micros;
-}
-
-Json EventToJson(const Event& e) {
-  return {{"event_id", e.event_id},
-          {"dataset", e.dataset},
-          {"key", Optional(e.key)},
-          {"field", Optional(e.field)},
-          {"old", Optional(e.old_value)},
-          {"new", Optional(e.new_value)},
-          {"op", e.op},
-          {"actor", e.actor},
-          {"ts", IsoTime(e.ts_us)},
-          {"ts_us", e.ts_us},
-          {"source", e.source},
-          {"workspace_id", e.workspace_id},
-          {"version", e.version},
-          {"job", e.job}};
-}
-
-Result<Event> EventFromJson(const Json& json) {
-  if (!json.is_object() || !json.contains("dataset") || !json.contains("ts_us") || !json.contains("op")) {
-    return Status::InvalidArgument("a journal event needs at least dataset, op and ts_us");
+  std::sort(batches.begin(), batches.end(),
+            [](const Layout::Batch& a, const Layout::Batch& b) { return a.order < b.order; });
+  for (auto& batch : batches) {
+    (batch.order <= layout.covered_through ? layout.covered : layout.pending).push_back(std::move(batch));
   }
-  // Field by field, tolerating wrong types (a record is data, never a reason to throw).
-  auto text = [&](const char* name) { return OptionalField(json, name).value_or(""); };
-  auto number = [&](const char* name) {
-    auto it = json.find(name);
-    return it != json.end() && it->is_number_integer() ? it->get<std::int64_t>() : std::int64_t{0};
-  };
-  Event e;
-  e.event_id = text("event_id");
-  e.dataset = text("dataset");
-  e.key = OptionalField(json, "key");
-  e.field = OptionalField(json, "field");
-  e.old_value = OptionalField(json, "old");
-  e.new_value = OptionalField(json, "new");
-  e.op = text("op");
-  e.actor = text("actor");
-  e.ts_us = number("ts_us");
-  e.source = text("source");
-  e.workspace_id = text("workspace_id");
-  e.version = number("version");
-  e.job = text("job");
-  return e;
+  return layout;
 }
 
-EventJournal::EventJournal(ObjectStore& primary, std::unique_ptr<AppendLog> log)
-    : primary_(primary), log_(std::move(log)) {}
-
-Result<std::unique_ptr<EventJournal>> EventJournal::Open(ObjectStore& primary) {
-  AppendLogOptions options;
-  options.prefix = std::string(kEventPrefix);
+Result<std::unique_ptr<EventJournal>> EventJournal::Open(ObjectStore& primary, EventJournalOptions options) {
+  LH_ASSIGN_OR_RETURN(auto segments,
+                      EventSegments::Open(primary, std::string(kEventPrefix), options.scratch_parent));
+  AppendLogOptions log_options;
+  log_options.prefix = std::string(kEventPrefix);
   // Every write of the journal is acknowledged, so records go out with AppendDurable; the
   // thresholds only matter for the (unused) buffered path.
-  options.flush_records = 100000;
-  options.flush_bytes = 64 << 20;
-  LH_ASSIGN_OR_RETURN(auto log, AppendLog::Open(primary, options));
-  return std::unique_ptr<EventJournal>(new EventJournal(primary, std::move(log)));
+  log_options.flush_records = 100000;
+  log_options.flush_bytes = 64 << 20;
+  std::unique_ptr<EventJournal> journal(
+      new EventJournal(primary, std::move(options), nullptr, std::move(segments)));
+  LH_ASSIGN_OR_RETURN(Layout layout, journal->List());
+  // New batches must sort after every existing name, or a segment could claim a batch it lacks.
+  log_options.min_epoch_us = layout.newest;
+  LH_ASSIGN_OR_RETURN(journal->log_, AppendLog::Open(primary, log_options));
+  for (const auto& batch : layout.pending) {
+    journal->tail_batches_ += 1;
+    journal->tail_bytes_ += batch.size;
+  }
+  const bool has_merged = std::any_of(layout.pending.begin(), layout.pending.end(),
+                                      [](const Layout::Batch& b) { return b.merged; });
+  if (journal->options_.background) {
+    {
+      std::lock_guard lock(journal->wake_mu_);
+      journal->cleanup_pending_ = !layout.covered.empty();
+    }
+    // AppendLog-compacted batches (written before segments existed) are not readable as plain
+    // JSON lines; turn them into a segment soon.
+    if (has_merged) journal->tail_batches_ += journal->options_.compact_after_batches;
+    EventJournal* raw = journal.get();
+    journal->compactor_ = std::thread([raw] { raw->RunCompactor(); });
+  }
+  return journal;
+}
+
+EventJournal::~EventJournal() {
+  {
+    std::lock_guard lock(wake_mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (compactor_.joinable()) compactor_.join();
+}
+
+bool EventJournal::CompactionDue() const {
+  return (options_.compact_after_batches > 0 && tail_batches_.load() >= options_.compact_after_batches) ||
+         (options_.compact_after_bytes > 0 && tail_bytes_.load() >= options_.compact_after_bytes);
+}
+
+void EventJournal::RunCompactor() {
+  std::unique_lock lock(wake_mu_);
+  while (!stopping_) {
+    wake_.wait_for(lock, kCleanupPoll, [&] { return stopping_ || CompactionDue(); });
+    if (stopping_) break;
+    if (!CompactionDue() && !cleanup_pending_) continue;
+    lock.unlock();
+    auto done = Compact();
+    if (!done.ok()) {
+      log::Warn("event journal compaction failed; the events stay in their batches and it is retried",
+                Json{{"error", done.status().ToString()}});
+    }
+    lock.lock();
+    // After a failure, wait a whole poll before trying again instead of spinning on a bucket that
+    // is down.
+    if (!done.ok()) wake_.wait_for(lock, kCleanupPoll, [&] { return stopping_; });
+  }
 }
 
 Status EventJournal::Record(std::vector<Event> events) {
   if (events.empty()) return Status::OK();
   std::vector<std::string> lines;
   lines.reserve(events.size());
+  std::uint64_t bytes = 0;
   {
     std::lock_guard lock(mu_);
     const std::int64_t ts = std::max(NowMicros(), last_ts_us_ + 1);
@@ -165,25 +170,35 @@ Status EventJournal::Record(std::vector<Event> events) {
       events[i].ts_us = ts;
       events[i].event_id = fmt::format("{}-{}", stem, i);
       lines.push_back(ToJsonText(EventToJson(events[i])));
+      bytes += lines.back().size() + 1;
     }
   }
   LH_RETURN_IF_ERROR(log_->AppendDurable(std::move(lines)));
-  // Every Record is one batch object; merge them now and then so reads list few objects.
-  if (records_.fetch_add(1) % kCompactEveryRecords == kCompactEveryRecords - 1) {
-    if (auto merged = log_->Compact(); !merged.ok()) {
-      log::Warn("event journal compaction failed; will retry", {{"error", merged.status().message()}});
-    }
-  }
+  // The compactor runs on its own thread: an append never waits for it.
+  tail_batches_ += 1;
+  tail_bytes_ += bytes;
+  if (options_.background && CompactionDue()) wake_.notify_all();
   return Status::OK();
 }
 
 Result<std::vector<Event>> EventJournal::Find(const EventFilter& filter, const CommittedCheck& committed) {
+  std::vector<Event> out;
+  if (filter.limit == 0) return out;
+  LH_ASSIGN_OR_RETURN(Layout layout, List());
+  LH_RETURN_IF_ERROR(segments_->Find(layout.segments, filter, [&](Event event) {
+    if (committed && !committed(event)) return true;
+    out.push_back(std::move(event));
+    return out.size() < filter.limit;
+  }));
+  if (out.size() >= filter.limit) return out;
+
+  // The JSONL batches no segment (of this listing) holds. A compaction meanwhile deletes them
+  // only after the grace, so this scan still finds them.
   std::vector<std::string> needles;
   if (filter.dataset) needles.push_back(Needle("dataset", *filter.dataset));
   if (filter.key) needles.push_back(Needle("key", *filter.key));
   if (filter.actor) needles.push_back(Needle("actor", *filter.actor));
-  std::vector<Event> out;
-  Status parse_error;
+  const std::int64_t since = std::max(layout.covered_through + 1, filter.since_us.value_or(0));
   Status scanned = log_->Scan(
       [&](const AppendLogRecord& record) {
         for (const auto& needle : needles) {
@@ -192,30 +207,148 @@ Result<std::vector<Event>> EventJournal::Find(const EventFilter& filter, const C
         auto json = ParseJson(record.json);
         if (!json.ok()) return true;  // AppendLog only stores objects; skip anything else
         auto event = EventFromJson(*json);
-        if (!event.ok()) return true;
-        if (filter.dataset && event->dataset != *filter.dataset) return true;
-        if (filter.key && event->key != *filter.key) return true;
-        if (filter.actor && event->actor != *filter.actor) return true;
-        if (filter.since_us && event->ts_us < *filter.since_us) return true;
-        if (filter.until_us && event->ts_us >= *filter.until_us) return true;
+        if (!event.ok() || !filter.Matches(*event)) return true;
         if (committed && !committed(*event)) return true;
         out.push_back(std::move(event).value());
         return out.size() < filter.limit;
       },
-      filter.since_us.value_or(0));
+      since);
   LH_RETURN_IF_ERROR(scanned);
   return out;
 }
 
-Result<std::size_t> EventJournal::Compact() { return log_->Compact(); }
+Result<CompactionResult> EventJournal::Compact() {
+  std::lock_guard lock(compact_mu_);
+  return CompactLocked();
+}
 
-Result<std::vector<std::string>> EventJournal::BatchKeys() {
-  LH_ASSIGN_OR_RETURN(auto listed, primary_.List(kEventPrefix));
-  std::vector<std::string> keys;
-  for (const auto& info : listed) {
-    if (info.key.ends_with(".jsonl")) keys.push_back(info.key);
+Result<CompactionResult> EventJournal::CompactLocked() {
+  CompactionResult result;
+  // One compactor across the processes sharing the bucket (e.g. `lakehouse ingest` next to a
+  // server): two segments holding the same batch would show its events twice.
+  auto lease =
+      catalog::WriterLease::Acquire(primary_, std::string(kCompactionLease),
+                                    catalog::WriterLease::ProcessHolderId(), std::chrono::seconds(30));
+  if (!lease.ok()) {
+    if (lease.status().code() == StatusCode::kFailedPrecondition) return result;  // another one is at it
+    return lease.status().WithContext("cannot take the event journal's compaction lease");
   }
-  return keys;
+  LH_ASSIGN_OR_RETURN(Layout layout, List());
+  if (!layout.pending.empty()) {
+    const std::int64_t through = layout.pending.back().order;
+    std::uint64_t bytes = 0;
+    for (const auto& batch : layout.pending) bytes += batch.size;
+    std::vector<SegmentRecord> records;
+    std::int64_t current = -1;
+    std::int64_t seq = 0;
+    LH_RETURN_IF_ERROR(log_->Scan(
+        [&](const AppendLogRecord& record) {
+          // Batches written after the listing belong to the next segment.
+          if (record.batch_epoch_us > through) return false;
+          if (record.batch_epoch_us != current) {
+            current = record.batch_epoch_us;
+            seq = 0;
+          }
+          records.push_back({record.json, record.batch_epoch_us, seq++});
+          return true;
+        },
+        layout.covered_through + 1));
+    const std::int64_t epoch = std::max(NowMicros(), std::max(through, layout.newest) + 1);
+    LH_ASSIGN_OR_RETURN(SegmentName segment,
+                        segments_->Write(records, epoch, layout.covered_through + 1, through));
+    result.batches = layout.pending.size();
+    result.events = records.size();
+    result.segment = segment.key;
+    // Only now are those batches' events in a durable segment; readers listing from here on skip
+    // the batches, and the clean-up below removes them once the grace has passed.
+    tail_batches_ -= std::min<std::size_t>(tail_batches_.load(), result.batches);
+    tail_bytes_ -= std::min<std::uint64_t>(tail_bytes_.load(), bytes);
+    layout.segments.push_back(segment);
+    for (auto& batch : layout.pending) layout.covered.push_back(std::move(batch));
+    layout.pending.clear();
+  }
+
+  // Size-tiered merging keeps the number of segments a lookup opens logarithmic: whenever the
+  // newest kMergeFanIn live segments are of one size class, they become one segment (written
+  // before anything is removed; readers then use it and skip the ones inside its range).
+  while (layout.segments.size() >= kMergeFanIn) {
+    const auto first = layout.segments.end() - static_cast<std::ptrdiff_t>(kMergeFanIn);
+    int lowest = SizeClass(first->size);
+    int highest = lowest;
+    for (auto it = first; it != layout.segments.end(); ++it) {
+      lowest = std::min(lowest, SizeClass(it->size));
+      highest = std::max(highest, SizeClass(it->size));
+    }
+    if (lowest != highest) break;
+    std::vector<SegmentName> inputs(first, layout.segments.end());
+    const std::int64_t epoch = std::max(NowMicros(), layout.newest + 1);
+    LH_ASSIGN_OR_RETURN(SegmentName merged, segments_->Merge(inputs, epoch));
+    layout.newest = epoch;
+    ++result.merged;
+    layout.segments.erase(first, layout.segments.end());
+    for (auto& input : inputs) layout.superseded.emplace_back(std::move(input), merged.epoch_us);
+    layout.segments.push_back(std::move(merged));
+  }
+
+  // Delete what a segment older than the grace holds: JSONL batches, and segments inside a wider
+  // segment's range.
+  const std::int64_t now = NowMicros();
+  const auto grace_us = std::chrono::duration_cast<std::chrono::microseconds>(options_.cleanup_grace).count();
+  std::int64_t deletable_through = 0;  // batches at or before this are held by an old enough segment
+  for (const SegmentName& segment : layout.segments) {
+    if (now - segment.epoch_us >= grace_us)
+      deletable_through = std::max(deletable_through, segment.through_us);
+  }
+  for (const auto& [segment, by_epoch] : layout.superseded) {
+    if (now - segment.epoch_us >= grace_us)
+      deletable_through = std::max(deletable_through, segment.through_us);
+  }
+  bool waiting = false;
+  auto remove = [&](const std::string& key) -> Status {
+    Status deleted = primary_.Delete(key);
+    if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) {
+      return deleted.WithContext(
+          fmt::format("cannot remove journal object '{}' (its events are in a segment)", key));
+    }
+    ++result.deleted;
+    return Status::OK();
+  };
+  for (const auto& batch : layout.covered) {
+    if (batch.order > deletable_through) {
+      waiting = true;
+      continue;
+    }
+    LH_RETURN_IF_ERROR(remove(batch.key));
+  }
+  for (const auto& [segment, by_epoch] : layout.superseded) {
+    if (now - by_epoch < grace_us) {
+      waiting = true;
+      continue;
+    }
+    LH_RETURN_IF_ERROR(remove(segment.key));
+  }
+  {
+    std::lock_guard wake(wake_mu_);
+    cleanup_pending_ = waiting;
+  }
+  return result;
+}
+
+Result<JournalFiles> EventJournal::Files() {
+  LH_ASSIGN_OR_RETURN(Layout layout, List());
+  JournalFiles files;
+  for (const auto& segment : layout.segments) {
+    LH_ASSIGN_OR_RETURN(std::string uri, primary_.Uri(segment.key));
+    files.parquet_uris.push_back(std::move(uri));
+  }
+  for (const auto& batch : layout.pending) {
+    // An AppendLog-compacted batch carries marker lines SQL cannot read as events; the compactor
+    // turns it into a segment soon after the journal opens.
+    if (batch.merged) continue;
+    LH_ASSIGN_OR_RETURN(std::string uri, primary_.Uri(batch.key));
+    files.json_uris.push_back(std::move(uri));
+  }
+  return files;
 }
 
 }  // namespace lakehouse::journal

@@ -22,9 +22,14 @@ struct TableSource {
   //! Row deltas merged over parquet_uris by key_column (engine/merged_relation.h); oldest first.
   std::vector<std::string> delta_uris{};
   std::string key_column{};  //!< required when delta_uris is not empty
-  //! When set, parquet_uris are newline-delimited JSON files read with exactly these columns
-  //! (name, DuckDB type) instead of Parquet (e.g. the event journal).
+  //! When set, the table has exactly these columns (name, DuckDB type): those of parquet_uris
+  //! followed (UNION ALL) by the rows of json_uris, newline-delimited JSON files read with these
+  //! columns (e.g. the event journal: Parquet segments and recent JSONL batches).
   std::vector<std::pair<std::string, std::string>> json_columns{};
+  std::vector<std::string> json_uris{};  //!< only with json_columns
+  //! Optional SQL condition over the table's columns; only rows meeting it are served (e.g. the
+  //! journal's committed events). Built by Lakehouse, never from user input.
+  std::string row_filter{};
 
   bool operator==(const TableSource& other) const = default;
 };

@@ -4,7 +4,9 @@
 
 #include <charconv>
 #include <map>
+#include <memory>
 
+#include "journal/committed_versions.h"
 #include "server/http_error.h"
 
 namespace lakehouse::server {
@@ -121,38 +123,33 @@ std::function<Status(const catalog::DatasetManifest&, const catalog::DatasetMani
 }
 
 journal::CommittedCheck JournalCommittedCheck(const catalog::Catalog& catalog) {
-  return [&catalog](const journal::Event& event) {
-    auto version = catalog.GetVersion(event.dataset, event.version);
-    if (version.ok()) return version->metadata.lineage.ingest_job == event.job;
-    // A version older than every kept one was committed and later removed by retention: its
-    // history stays. (A crashed change's version is never below a committed one's.)
-    auto versions = catalog.Versions(event.dataset);
-    return versions.ok() && !versions->empty() && event.version < versions->front().version;
-  };
+  auto committed = std::make_shared<journal::CommittedVersions>(catalog);
+  return [committed](const journal::Event& event) { return committed->Contains(event); };
 }
 
-query::TableProvider WithJournalTable(query::TableProvider inner, journal::EventJournal& journal) {
-  return [inner = std::move(inner), &journal]() -> Result<std::vector<query::TableSource>> {
+query::TableProvider WithJournalTable(query::TableProvider inner, journal::EventJournal& journal,
+                                      const catalog::Catalog& catalog) {
+  return [inner = std::move(inner), &journal, &catalog]() -> Result<std::vector<query::TableSource>> {
     LH_ASSIGN_OR_RETURN(auto sources, inner());
     for (const auto& source : sources) {
       std::string lower = source.name;
       for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       if (lower == "journal") return sources;
     }
-    LH_ASSIGN_OR_RETURN(auto keys, journal.BatchKeys());
-    if (keys.empty()) return sources;
+    LH_ASSIGN_OR_RETURN(journal::JournalFiles files, journal.Files());
+    if (files.parquet_uris.empty() && files.json_uris.empty()) return sources;
     query::TableSource table;
     table.name = "journal";
-    for (const auto& key : keys) {
-      LH_ASSIGN_OR_RETURN(std::string uri, journal.Uri(key));
-      table.parquet_uris.push_back(std::move(uri));
-    }
-    table.version = std::to_string(keys.size());
+    table.parquet_uris = std::move(files.parquet_uris);
+    table.json_uris = std::move(files.json_uris);
+    table.version = std::to_string(table.parquet_uris.size() + table.json_uris.size());
     table.json_columns = {{"event_id", "VARCHAR"}, {"dataset", "VARCHAR"}, {"key", "VARCHAR"},
                           {"field", "VARCHAR"},    {"old", "VARCHAR"},     {"new", "VARCHAR"},
                           {"op", "VARCHAR"},       {"actor", "VARCHAR"},   {"ts", "TIMESTAMP"},
                           {"ts_us", "BIGINT"},     {"source", "VARCHAR"},  {"workspace_id", "VARCHAR"},
                           {"version", "BIGINT"},   {"job", "VARCHAR"}};
+    // The same events GET /journal shows: none of a change that crashed before its commit.
+    table.row_filter = journal::CommittedVersions(catalog).SqlCondition();
     sources.push_back(std::move(table));
     return sources;
   };
@@ -200,8 +197,8 @@ AsOfResolver AsOfTables(const catalog::Catalog& catalog, journal::EventJournal& 
                          std::to_string(readable.version), std::move(readable.delta_uris),
                          readable.primary_key.value_or("")});
     }
-    return WithJournalTable([sources] { return Result<std::vector<query::TableSource>>(sources); },
-                            journal)();
+    return WithJournalTable([sources] { return Result<std::vector<query::TableSource>>(sources); }, journal,
+                            catalog)();
   };
 }
 

@@ -28,13 +28,17 @@ mutation::ChangeSink JournalChangeSink(journal::EventJournal& journal);
 std::function<Status(const catalog::DatasetManifest&, const catalog::DatasetManifest*)> JournalCommitHook(
     journal::EventJournal& journal);
 
-//! Accepts an event when the catalog has its version with the same ingest_job, or when its
-//! version is older than every version the catalog keeps (removed by retention).
+//! journal::CommittedVersions over `catalog` (one snapshot per check object): accepts an event when
+//! the catalog has its version with the same ingest_job, or when its version is older than every
+//! version the catalog keeps (removed by retention).
 journal::CommittedCheck JournalCommittedCheck(const catalog::Catalog& catalog);
 
-//! `inner` plus the table `journal` (every event batch, read as NDJSON) once events exist and
-//! unless a dataset is named journal. Thread-safe; `journal` must outlive the provider.
-query::TableProvider WithJournalTable(query::TableProvider inner, journal::EventJournal& journal);
+//! `inner` plus the table `journal` (the Parquet segments and the JSONL batches no segment holds)
+//! once events exist and unless a dataset is named journal. It shows only committed events, by
+//! the same rule as JournalCommittedCheck. Thread-safe; `journal` and `catalog` must outlive the
+//! provider.
+query::TableProvider WithJournalTable(query::TableProvider inner, journal::EventJournal& journal,
+                                      const catalog::Catalog& catalog);
 
 //! Time travel for POST /query: "as_of" is a time (ISO 8601 UTC or epoch microseconds) -- every
 //! dataset at the newest version created at or before it (datasets created later are absent),

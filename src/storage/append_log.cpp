@@ -180,6 +180,12 @@ Status ForEachRecord(const BatchName& batch, std::string_view content,
 
 }  // namespace
 
+std::optional<std::int64_t> AppendLogBatchOrder(std::string_view prefix, const std::string& key) {
+  std::optional<BatchName> batch = ParseBatchName(prefix, key);
+  if (!batch) return std::nullopt;
+  return batch->order();
+}
+
 struct AppendLog::State {
   ObjectStore* bucket = nullptr;
   AppendLogOptions options;
@@ -334,6 +340,7 @@ Result<std::unique_ptr<AppendLog>> AppendLog::Open(ObjectStore& bucket, AppendLo
   auto state = std::make_unique<State>();
   state->bucket = &bucket;
   state->options = std::move(options);
+  state->last_epoch_us = std::max<std::int64_t>(state->options.min_epoch_us, 0);
   state->ring.reserve(std::min<std::size_t>(state->options.recent_capacity, 4096));
   std::unique_ptr<AppendLog> log(new AppendLog(std::move(state)));
   State* raw = log->state_.get();

@@ -30,7 +30,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -47,7 +49,15 @@ struct AppendLogOptions {
   std::chrono::milliseconds flush_interval{1000};
   //! How many of the newest records Recent() answers from memory.
   std::size_t recent_capacity = 1024;
+  //! Batch times start above this (epoch us). A log whose objects are also read by a covering rule
+  //! of its own (the event journal's Parquet segments) sets it to the newest time it has seen, so
+  //! that a clock that stepped back across a restart cannot name a new batch inside a covered range.
+  std::int64_t min_epoch_us = 0;
 };
+
+//! The position readers give the append-log batch object `key` under `prefix` (its time, or for a
+//! compacted batch the newest batch it merged); nullopt if `key` is not a batch name.
+std::optional<std::int64_t> AppendLogBatchOrder(std::string_view prefix, const std::string& key);
 
 //! One record as read back, with the batch time it was made durable in.
 struct AppendLogRecord {
