@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "catalog/catalog.h"
+#include "cli/delta_ingest.h"
 #include "cli/local_lakehouse.h"
 #include "ingest/ingester.h"
 #include "storage/bucket_registry.h"
@@ -51,6 +52,13 @@ DatasetCommands::DatasetCommands(CLI::App& app, const std::function<void(CLI::Ap
   ingest_->add_option("--freshness-sla", freshness_sla_, "how fresh the data must be, e.g. 24h, 7d");
   ingest_->add_option("--bucket", bucket_, "bucket for the data files (default primary)");
   ingest_->add_flag("--json", json_, "print the result as JSON");
+  ingest_->add_flag("--delta", delta_,
+                    "FILE holds row changes for the existing dataset: an op column (upsert|delete) and the "
+                    "primary key on every row; applied as one mutation");
+  ingest_->add_option("--op-column", op_column_,
+                      "with --delta: the column holding upsert|delete (default op)");
+  ingest_->add_option("--actor", actor_, "with --delta: who makes the change, for the journal (default cli)");
+  ingest_->add_option("--workspace-id", workspace_id_, "with --delta: the workspace, for the journal");
   add_config_flags(*ingest_);
 
   datasets_ = app.add_subcommand("datasets", "List the datasets, or show one dataset's manifest");
@@ -78,6 +86,15 @@ std::optional<int> DatasetCommands::Run(const std::function<Result<Config>()>& l
 }
 
 int DatasetCommands::RunIngest(const Config& config) {
+  if (delta_) {
+    if (!from_bucket_.empty() || !from_key_.empty()) {
+      return Fail(
+          Status::InvalidArgument("--delta reads a local FILE; --from-bucket is not supported with it"),
+          kExitBadInput);
+    }
+    return RunDeltaIngest(config, {file_, name_, format_, op_column_, actor_,
+                                   source_system_.empty() ? "cli" : source_system_, workspace_id_, json_});
+  }
   if (Status st = ingest::CheckRequiredMetadata(owner_, source_system_); !st.ok()) {
     return Fail(Status::InvalidArgument(st.message() + " (use --owner and --source-system)"), kExitBadInput);
   }

@@ -44,6 +44,10 @@ class DatasetCommands {
   std::string freshness_sla_;
   std::string bucket_ = "primary";
   bool json_ = false;
+  bool delta_ = false;  // the file holds row changes (cli/delta_ingest.h)
+  std::string op_column_ = "op";
+  std::string actor_ = "cli";
+  std::string workspace_id_;
   std::string show_name_;
   int grace_seconds_ = 3600;
 };

@@ -20,13 +20,15 @@ std::string MergedRelationSql(const std::vector<std::string>& base_paths,
   const std::string key = QuoteSqlIdentifier(key_column);
   const std::string op = kDeltaOpColumn;
   const std::string seq = kDeltaSeqColumn;
-  // The latest write per key wins. The anti join drops every base row that any delta touched
-  // (upserted or deleted); the union adds back the latest upserts.
-  return "(WITH lh_latest AS MATERIALIZED (SELECT * FROM read_parquet(" + PathList(delta_paths) +
-         ") QUALIFY row_number() OVER (PARTITION BY " + key + " ORDER BY " + seq +
-         " DESC) = 1) SELECT lh_base.* FROM " + base + " AS lh_base ANTI JOIN lh_latest ON lh_base." + key +
-         " = lh_latest." + key + " UNION ALL SELECT * EXCLUDE (" + op + ", " + seq +
-         ") FROM lh_latest WHERE " + op + " = 'upsert')";
+  const std::string deltas = "read_parquet(" + PathList(delta_paths) + ")";
+  // Base rows are only probed against the set of keys the deltas touch (a hash table the size of
+  // the deltas); they are never partitioned, sorted or compared with each other. Deduplication
+  // (latest write per key) runs over delta rows only. No CTE: a materialised CTE would stop
+  // DuckDB from pruning unused base columns through the union.
+  return "(SELECT lh_base.* FROM " + base + " AS lh_base ANTI JOIN (SELECT " + key + " FROM " + deltas +
+         ") AS lh_keys ON lh_base." + key + " = lh_keys." + key + " UNION ALL SELECT * EXCLUDE (" + op +
+         ", " + seq + ") FROM " + deltas + " QUALIFY row_number() OVER (PARTITION BY " + key + " ORDER BY " +
+         seq + " DESC) = 1 AND " + op + " = 'upsert')";
 }
 
 }  // namespace lakehouse::engine

@@ -3,9 +3,10 @@
 // Delta files (written by mutation::MutationService) have the dataset's columns plus
 //   _lh_op  VARCHAR  'upsert' or 'delete'
 //   _lh_seq BIGINT   the write order; a larger value is a later write
-// The merged relation is: the latest delta row per key (QUALIFY row_number), base rows whose key
-// has no delta row (an anti join, so base rows are never compared with each other), and the
-// latest upserts; deletes hide the row. With no deltas it is a plain read_parquet.
+// The merged relation is: base rows whose key no delta row touches (an anti join against the
+// deltas' keys, so base rows are never compared with each other), UNION ALL the latest delta row
+// per key (row_number over delta rows only) when that row is an upsert; a delete hides the row.
+// With no deltas it is a plain read_parquet.
 //
 // Pure function; thread-safe.
 #pragma once

@@ -190,6 +190,10 @@ Result<MutationResult> MutationService::Apply(const std::string& name, const Row
                     primary_key, name, name));
   }
   const std::size_t key_index = key_column->second;
+  auto label_of = [&changes](bool upsert, std::size_t r) {
+    const auto& labels = upsert ? changes.upsert_labels : changes.delete_labels;
+    return r < labels.size() ? labels[r] : fmt::format("{}[{}]", upsert ? "upsert" : "delete", r);
+  };
   std::vector<std::string> problems;
   std::set<std::string> seen_keys;
   auto note_key = [&](const Json& key, const std::string& where) {
@@ -205,19 +209,19 @@ Result<MutationResult> MutationService::Apply(const std::string& name, const Row
     const Json& row = changes.upserts[r];
     for (const auto& [column, value] : row.items()) {
       if (!column_index.contains(column)) {
-        problems.push_back(fmt::format("upsert[{}]: unknown column '{}' (dataset '{}' has no such column)", r,
-                                       column, name));
+        problems.push_back(fmt::format("{}: unknown column '{}' (dataset '{}' has no such column)",
+                                       label_of(true, r), column, name));
       }
     }
     auto key = row.find(*current.primary_key);
     if (key == row.end()) {
-      problems.push_back(fmt::format("upsert[{}]: the key column '{}' is missing", r, *current.primary_key));
+      problems.push_back(
+          fmt::format("{}: the key column '{}' is missing", label_of(true, r), *current.primary_key));
     } else {
-      note_key(*key, fmt::format("upsert[{}]", r));
+      note_key(*key, label_of(true, r));
     }
   }
-  for (std::size_t r = 0; r < changes.deletes.size(); ++r)
-    note_key(changes.deletes[r], fmt::format("delete[{}]", r));
+  for (std::size_t r = 0; r < changes.deletes.size(); ++r) note_key(changes.deletes[r], label_of(false, r));
   if (!problems.empty()) return Status::InvalidArgument("invalid row changes: " + JoinProblems(problems));
 
   LH_ASSIGN_OR_RETURN(auto lease, catalog_.BeginVersion(name, current.bucket));
@@ -298,7 +302,8 @@ Result<MutationResult> MutationService::Apply(const std::string& name, const Row
         const std::string column(chunk->GetValue(2, r).AsString().value_or(""));
         const std::size_t index = column_index[column];
         const auto local = op == "upsert" ? row : row - static_cast<std::int64_t>(changes.upserts.size());
-        problems.push_back(fmt::format("{}[{}]: column '{}' is {}, and {} is not one", op, local, column,
+        problems.push_back(fmt::format("{}: column '{}' is {}, and {} is not one",
+                                       label_of(op == "upsert", static_cast<std::size_t>(local)), column,
                                        schema[index].type, QuoteSqlString(chunk->GetValue(3, r).ToString())));
       }
     }

@@ -62,6 +62,10 @@ struct RowChanges {
   std::vector<Json> upserts;
   std::vector<Json> deletes;
   ChangeContext context;
+  //! Optional: how errors name each upsert / delete (e.g. "line 4" of a delta file); when empty
+  //! (or shorter), "upsert[i]" / "delete[i]".
+  std::vector<std::string> upsert_labels{};
+  std::vector<std::string> delete_labels{};
 };
 
 //! Parses {"upsert": [{..}], "delete": [key, ..], "actor", "source", "workspace_id"?}.

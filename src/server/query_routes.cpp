@@ -2,11 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <memory>
 #include <string>
 #include <utility>
 #include <variant>
 
+#include "journal/event.h"
+#include "query/time_travel_sql.h"
 #include "server/http_error.h"
 
 namespace lakehouse::server {
@@ -61,11 +65,66 @@ std::variant<query::QueryRequest, HttpResponse> ParseQueryRequest(const std::str
   return request;
 }
 
+// The table serving `clause` (an AT clause in the SQL): the dataset as "as_of" would serve it,
+// named "<dataset>@v<version>" so that it can sit next to the current one.
+Result<query::TableSource> ResolveAtClause(const AsOfResolver& as_of, const query::AtClause& clause) {
+  LH_ASSIGN_OR_RETURN(auto current, as_of(Json::object()));
+  auto same_name = [](const std::string& a, const std::string& b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+             return std::tolower(static_cast<unsigned char>(x)) ==
+                    std::tolower(static_cast<unsigned char>(y));
+           });
+  };
+  auto named = std::find_if(current.begin(), current.end(),
+                            [&](const query::TableSource& t) { return same_name(t.name, clause.table); });
+  if (named == current.end()) {
+    return Status::InvalidArgument("AT clause on '" + clause.table +
+                                   "': no dataset has that name (GET /datasets lists them)");
+  }
+  if (!named->json_columns.empty()) {
+    return Status::InvalidArgument("AT clause on '" + clause.table +
+                                   "': the journal keeps every event already; filter it by ts instead");
+  }
+  const std::string name = named->name;
+  Result<std::vector<query::TableSource>> then =
+      clause.version ? as_of(Json{{name, *clause.version}}) : as_of(Json(*clause.at_us));
+  if (!then.ok()) {
+    if (then.status().code() == StatusCode::kNotFound)
+      return Status::InvalidArgument(then.status().message());
+    return then.status();
+  }
+  for (auto& table : *then) {
+    if (table.name != name) continue;
+    table.name = name + "@v" + table.version;
+    return table;
+  }
+  return Status::InvalidArgument(
+      fmt::format("dataset '{}' did not exist yet at {} (AT (TIMESTAMP => ...)); "
+                  "GET /datasets/{}/versions lists when each version was made",
+                  name, journal::IsoTime(*clause.at_us), name));
+}
+
 HttpResponse RunQuery(query::QueryService& service, const AsOfResolver& as_of,
                       const HttpRequest& http_request) {
   auto parsed = ParseQueryRequest(http_request.body, as_of);
   if (auto* answer = std::get_if<HttpResponse>(&parsed)) return std::move(*answer);
-  auto started = service.Start(std::get<query::QueryRequest>(parsed));
+  auto& request = std::get<query::QueryRequest>(parsed);
+  if (as_of) {
+    auto rewrite = query::RewriteAtClauses(
+        request.sql, [&](const query::AtClause& clause) { return ResolveAtClause(as_of, clause); },
+        service.options().sandbox.extension_dir);
+    if (!rewrite.ok()) return ErrorResponse(rewrite.status());
+    if (*rewrite) {
+      if (!request.tables) {
+        auto current = as_of(Json::object());
+        if (!current.ok()) return ErrorResponse(current.status());
+        request.tables = std::move(current).value();
+      }
+      for (auto& table : (*rewrite)->tables) request.tables->push_back(std::move(table));
+      request.sql = std::move((*rewrite)->sql);
+    }
+  }
+  auto started = service.Start(request);
   if (started.error) return ErrorResponse(started.error->status, started.error->Detail());
 
   std::shared_ptr<query::QueryStream> stream = std::move(started.stream);

@@ -5,9 +5,12 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "engine/connection.h"
+#include "engine/database.h"
 #include "support/http_client.h"
 #include "support/server_process.h"
 
@@ -115,6 +118,64 @@ TEST(Mutations, UpsertAndDeleteAreMergedOnReadThenCompacted) {
             json::parse(R"([[1,"Ada"],[2,"Grace"],[3,"Linus"]])"));
   EXPECT_EQ(Rows(server, "SELECT count(*) FROM journal WHERE op = 'compaction' AND actor = 'ops'"),
             json::parse("[[1]]"));
+}
+
+// Time travel written in the SQL itself: AT (VERSION => n) and AT (TIMESTAMP => t) on a table.
+TEST(Mutations, SqlAtClauseReadsOldVersionsAndRejectsUnknownOnes) {
+  ServerProcess server;
+  ASSERT_TRUE(server.ok()) << server.error();
+  LoadCandidatesWithKey(server);
+  const std::int64_t v1 = json::parse(
+      HttpCall(server.port(), "GET", "/datasets/candidates/versions").body)["versions"][0]["version"];
+  json changed = Post(server, "/datasets/candidates/rows",
+                      R"({"upsert":[{"id":1,"name":"Ada L"}],"delete":[2],"actor":"a","source":"crm"})", 200);
+  const std::int64_t mutated_at = changed["dataset"]["created_at_us"].get<std::int64_t>();
+  Post(server, "/datasets/candidates/rows",
+       R"({"upsert":[{"id":3,"name":"Linus T"}],"actor":"a","source":"crm"})", 200);
+  const std::string at_v1 = "candidates AT (VERSION => " + std::to_string(v1) + ")";
+
+  EXPECT_EQ(Rows(server, "SELECT id, name FROM " + at_v1 + " ORDER BY id"),
+            json::parse(R"([[1,"Ada"],[2,"Grace"],[3,"Linus"]])"));
+  EXPECT_EQ(Rows(server, "SELECT id, name FROM candidates ORDER BY id"),
+            json::parse(R"([[1,"Ada L"],[3,"Linus T"]])"))
+      << "a reference without AT is the current version";
+  // Old and current side by side; the alias goes before AT.
+  EXPECT_EQ(Rows(server,
+                 "SELECT cur.id, old.name, cur.name FROM candidates AS cur JOIN candidates AS old AT "
+                 "(VERSION => " +
+                     std::to_string(v1) + ") ON cur.id = old.id ORDER BY cur.id"),
+            json::parse(R"([[1,"Ada","Ada L"],[3,"Linus","Linus T"]])"));
+  // By time: the version current then, with exactly the deltas it had (the first mutation only).
+  EXPECT_EQ(Rows(server, "SELECT id, name FROM candidates AT (TIMESTAMP => make_timestamp(" +
+                             std::to_string(mutated_at) + ")) ORDER BY id"),
+            json::parse(R"([[1,"Ada L"],[3,"Linus"]])"));
+  EXPECT_EQ(Rows(server, "WITH old AS (SELECT * FROM " + at_v1 +
+                             ") SELECT count(*) FROM old WHERE id IN "
+                             "(SELECT id FROM candidates AT (VERSION => " +
+                             std::to_string(v1) + "))"),
+            json::parse("[[3]]"));
+
+  auto error = [&](const std::string& sql, int status) {
+    json answer = Post(server, "/query", json{{"sql", sql}}.dump(), status);
+    return answer.is_object() ? answer["error"]["message"].get<std::string>() : std::string();
+  };
+  EXPECT_NE(error("SELECT * FROM candidates AT (VERSION => 99)", 400).find("no version 99"),
+            std::string::npos);
+  EXPECT_NE(error("SELECT * FROM candidates AT (VERSION => 'last')", 400).find("version must be a number"),
+            std::string::npos);
+  EXPECT_NE(error("SELECT * FROM candidates AT (TIMESTAMP => TIMESTAMP '2001-01-01 00:00:00')", 400)
+                .find("did not exist yet at 2001-01-01"),
+            std::string::npos);
+  EXPECT_NE(error("SELECT * FROM nosuch AT (VERSION => 1)", 400).find("no dataset has that name"),
+            std::string::npos);
+  // The AT value is evaluated where nothing outside can be read; the sandbox still applies.
+  EXPECT_NE(
+      error("SELECT * FROM candidates AT (VERSION => (SELECT count(*) FROM read_text('/etc/passwd')))", 400)
+          .find("version must be a number"),
+      std::string::npos);
+  error("SELECT * FROM read_text('/etc/passwd'), " + at_v1, 403);
+  EXPECT_EQ(Rows(server, "SELECT 'meet at (noon)' AS at"), json::parse(R"json([["meet at (noon)"]])json"))
+      << "text that only looks like an AT clause is left alone";
 }
 
 TEST(Mutations, BadRequestsAre400AndChangeNothing) {
@@ -252,12 +313,18 @@ TEST(Mutations, CrashAtEveryStepLosesNothingAcknowledgedAndShowsNothingHalfDone)
       EXPECT_EQ(Rows(*after, "SELECT count(*) FROM candidates WHERE id = 9"),
                 json::parse(point.committed ? "[[1]]" : "[[0]]"));
       EXPECT_EQ(shown["version"], point.committed ? 2 : 1);
+      EXPECT_EQ(Rows(*after, "SELECT count(*) FROM journal WHERE op = 'ingest'"),
+                json::parse(point.committed ? "[[2]]" : "[[1]]"))
+          << "SQL's journal shows no event of a change that crashed before its commit";
     } else if (action == "rows") {
       EXPECT_EQ(Rows(*after, "SELECT name FROM candidates WHERE id = 1"),
                 json::parse(point.committed ? R"([["Changed"]])" : R"([["Ada"]])"));
       json history = json::parse(HttpCall(after->port(), "GET", "/datasets/candidates/rows/1/history").body);
       EXPECT_EQ(history["fields"].contains("name"), point.committed)
           << "the journal agrees with the data: " << history.dump();
+      EXPECT_EQ(Rows(*after, "SELECT count(*) FROM journal WHERE new = 'Changed'"),
+                json::parse(point.committed ? "[[1]]" : "[[0]]"))
+          << "SQL's journal shows the same events as the history";
     } else {
       EXPECT_EQ(shown["deltas"].empty(), point.committed);
       EXPECT_EQ(Rows(*after, "SELECT name FROM candidates WHERE id = 1"), json::parse(R"([["Changed"]])"));
@@ -272,6 +339,107 @@ TEST(Mutations, CrashAtEveryStepLosesNothingAcknowledgedAndShowsNothingHalfDone)
     after.reset();
     std::filesystem::remove_all(dir);
   }
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+std::int64_t VersionCount(const ServerProcess& server) {
+  return static_cast<std::int64_t>(
+      json::parse(HttpCall(server.port(), "GET", "/datasets/candidates/versions").body)["versions"].size());
+}
+
+// `lakehouse ingest FILE --name D --delta`: a file of row changes applied as one mutation, by the
+// real binary, next to a running server that sees it.
+TEST(Mutations, DeltaFileIngestThroughTheCliIsOneJournaledMutation) {
+  const std::string dir = FreshDir("delta-cli");
+  auto server = Serve(dir);
+  ASSERT_TRUE(server->ok()) << server->error();
+  LoadCandidatesWithKey(*server);
+  const std::string files = dir + "-files";
+  std::filesystem::create_directories(files);
+  auto ingest = [&](const std::string& file, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"ingest", file, "--name", "candidates", "--delta", "--data-dir", dir};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return RunLakehouse(args);
+  };
+
+  // CSV: a partial upsert (name is not in the file, so it is kept), a delete, an insert.
+  WriteFile(files + "/changes.csv", "op,id,score\nupsert,1,95\nDelete,2,\nupsert,4,88\n");
+  CommandResult csv = ingest(files + "/changes.csv", {"--actor", "loader", "--source-system", "crm"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_NE(csv.out.find("2 upserted, 1 deleted"), std::string::npos) << csv.out;
+  // The server sees another process's commit on its next catalog read (GET /datasets/...).
+  json dataset = json::parse(HttpCall(server->port(), "GET", "/datasets/candidates").body);
+  EXPECT_EQ(dataset["deltas"].size(), 1u) << "one delta object for the whole file";
+  EXPECT_EQ(Rows(*server, "SELECT id, name, score FROM candidates ORDER BY id"),
+            json::parse(R"([[1,"Ada",95],[3,"Linus",70],[4,null,88]])"));
+  EXPECT_EQ(Rows(*server, "SELECT op, old, new, source FROM journal WHERE actor = 'loader' AND key = '1'"),
+            json::parse(R"([["update","91","95","crm"]])"));
+
+  // NDJSON, op in any case; then Parquet with the op column named otherwise.
+  WriteFile(files + "/changes.ndjson",
+            "{\"op\":\"upsert\",\"id\":3,\"name\":\"Linus T\"}\n\n{\"op\":\"DELETE\",\"id\":4}\n");
+  CommandResult ndjson = ingest(files + "/changes.ndjson");
+  ASSERT_EQ(ndjson.exit_code, 0) << ndjson.err;
+  {
+    auto database = engine::Database::Open({});
+    ASSERT_TRUE(database.ok());
+    auto connection = engine::Connection::Open(**database);
+    ASSERT_TRUE(connection.ok());
+    ASSERT_TRUE(
+        connection
+            ->Execute("COPY (SELECT 'upsert' AS change, 5 AS id, 'Barbara' AS name, 77 AS score) TO '" +
+                      files + "/changes.parquet' (FORMAT parquet)")
+            .ok());
+  }
+  CommandResult parquet = ingest(files + "/changes.parquet", {"--op-column", "change", "--json"});
+  ASSERT_EQ(parquet.exit_code, 0) << parquet.err;
+  EXPECT_EQ(json::parse(parquet.out)["upserted"], 1) << parquet.out;
+  EXPECT_EQ(json::parse(HttpCall(server->port(), "GET", "/datasets/candidates").body)["deltas"].size(), 3u);
+  EXPECT_EQ(Rows(*server, "SELECT id, name, score FROM candidates ORDER BY id"),
+            json::parse(R"([[1,"Ada",95],[3,"Linus T",70],[5,"Barbara",77]])"));
+
+  // Bad files: a clear error naming the line, exit code 3, and nothing written.
+  const std::int64_t versions = VersionCount(*server);
+  auto refused = [&](const std::string& name, const std::string& text, const std::string& expected) {
+    WriteFile(files + "/" + name, text);
+    CommandResult bad = ingest(files + "/" + name);
+    EXPECT_EQ(bad.exit_code, 3) << name << ": " << bad.err;
+    EXPECT_NE(bad.err.find(expected), std::string::npos) << name << ": " << bad.err;
+  };
+  // The quoted field spans two lines, so the bad op is on line 4.
+  refused("bad-op.csv", "op,id,name\nupsert,1,\"Ada\nL\"\nremove,3,x\n",
+          "line 4: op must be 'upsert' or 'delete', not 'remove'");
+  refused("bad-op.ndjson", "{\"op\":\"upsert\",\"id\":1}\n{\"op\":7,\"id\":3}\n",
+          "line 2: op must be 'upsert' or 'delete', not 7");
+  refused("no-op.csv", "id,name\n1,x\n", "no 'op' column");
+  refused("twice.csv", "op,id\nupsert,1\ndelete,1\n", "line 3: key 1 was already changed on line 2");
+  refused("no-key.ndjson", "{\"op\":\"delete\"}\n", "line 1: the key column 'id' is missing");
+  refused("bad-type.csv", "op,id,score\nupsert,1,95\nupsert,3,lots\n", "line 3: column 'score' is BIGINT");
+  refused("unknown-column.ndjson", "{\"op\":\"upsert\",\"id\":1,\"salary\":5}\n",
+          "line 1: unknown column 'salary'");
+  refused("garbage.ndjson", "{\"op\":\"upsert\",\"id\":1}\nnot json\n", "line 2");
+  refused("empty.csv", "op,id\n", "has no rows");
+  EXPECT_EQ(VersionCount(*server), versions);
+  EXPECT_EQ(RunLakehouse({"ingest", files + "/changes.csv", "--name", "nosuch", "--delta", "--data-dir", dir})
+                .exit_code,
+            3);
+
+  // The writer lease: a server that died holding it makes the CLI fail (exit 1), not wait.
+  server.reset();
+  auto holder = Serve(dir, {{"LAKEHOUSE_FAULT_POINT", "delta.after_upload"}}, "30");
+  ASSERT_TRUE(holder->ok()) << holder->error();
+  HttpCall(holder->port(), "POST", "/datasets/candidates/rows",
+           R"({"upsert":[{"id":1,"name":"Lost"}],"actor":"a","source":"s"})");
+  holder->Stop(SIGKILL);
+  holder.reset();
+  CommandResult blocked = ingest(files + "/changes.ndjson");
+  EXPECT_EQ(blocked.exit_code, 1) << blocked.err;
+  EXPECT_NE(blocked.err.find("candidates"), std::string::npos) << blocked.err;
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(files);
 }
 
 }  // namespace
