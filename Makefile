@@ -33,6 +33,7 @@ test-asan: build/asan/build.ninja
 
 bench: build
 	bench/http_health.sh build/release/src/cli/lakehouse
+	bench/tpch.py --lakehouse build/release/src/cli/lakehouse --docs docs/benchmarks.md
 
 format:
 	git ls-files '*.cpp' '*.h' | xargs clang-format -i

@@ -146,6 +146,44 @@ def timed(fn):
     return time.perf_counter() - start, value
 
 
+def ingest_only(args, lineitem_csv, work, sf_text):
+    """`lakehouse ingest` of lineitem vs DuckDB's COPY of the same CSV to Parquet, alternating."""
+    import duckdb
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LAKEHOUSE_")}
+    copy_target = os.path.join(work, "duckdb-copy-lineitem.parquet")
+    scratch_dir = os.path.join(work, "lakehouse-ingest-scratch")
+    direct = duckdb.connect()
+    lakehouse, duck, loads = [], [], []
+    for _ in range(3):
+        shutil.rmtree(scratch_dir, ignore_errors=True)
+        cmd = [args.lakehouse, "ingest", lineitem_csv, "--name", "lineitem", "--owner", "bench",
+               "--source-system", "tpch-dbgen", "--data-dir", scratch_dir, "--json"]
+        seconds, done = timed(lambda: subprocess.run(cmd, env=env, capture_output=True, text=True))
+        if done.returncode != 0:
+            raise SystemExit(f"bench: ingest of lineitem failed: {done.stderr}")
+        lakehouse.append(seconds)
+        seconds, _ = timed(lambda: direct.execute(
+            f"COPY (SELECT * FROM read_csv('{lineitem_csv}')) TO '{copy_target}' (FORMAT parquet, COMPRESSION zstd)"))
+        duck.append(seconds)
+        os.remove(copy_target)
+        loads.append(os.getloadavg()[0])
+        print(f"round: lakehouse ingest {lakehouse[-1]:.2f}s  DuckDB COPY {duck[-1]:.2f}s  "
+              f"ratio {duck[-1] / lakehouse[-1] * 100:.0f} %  load {loads[-1]:.2f}", file=sys.stderr)
+    shutil.rmtree(scratch_dir, ignore_errors=True)
+    mb = os.path.getsize(lineitem_csv) / 1e6
+    lh, dk = min(lakehouse), min(duck)
+    print(f"Command: `bench/tpch.py --sf {sf_text} --ingest-only` (release build), {datetime.date.today()}, "
+          f"{os.cpu_count()} cores, load average {min(loads):.2f}-{max(loads):.2f} during the run.")
+    print(f"Ingest of the sf={sf_text} lineitem CSV ({mb:.0f} MB), best of 3 alternating rounds "
+          f"(per-round ratios {', '.join(f'{d / l * 100:.0f} %' for l, d in zip(lakehouse, duck))}).")
+    print("")
+    print("| ingest | seconds | MB/s | vs DuckDB |")
+    print("|---|---:|---:|---:|")
+    print(f"| lakehouse ingest | {lh:.2f} | {mb / lh:.1f} | {dk / lh * 100:.0f} % |")
+    print(f"| DuckDB COPY | {dk:.2f} | {mb / dk:.1f} | 100 % |")
+    return 0
+
+
 def main():
     ensure_venv()
     import datafusion
@@ -157,6 +195,9 @@ def main():
     parser.add_argument("--lakehouse", default=os.path.join(REPO, "build/release/src/cli/lakehouse"))
     parser.add_argument("--work", default=os.path.join(REPO, "build/bench-tpch"), help="scratch directory")
     parser.add_argument("--docs", help="write the table into this markdown file (docs/benchmarks.md)")
+    parser.add_argument("--ingest-only", action="store_true",
+                        help="only time `lakehouse ingest` of lineitem against DuckDB's COPY (3 rounds, "
+                             "alternating) and print the figures; --docs is ignored")
     args = parser.parse_args()
 
     version = pinned_duckdb_version()
@@ -181,6 +222,9 @@ def main():
             gen.execute(f"COPY {t} TO '{csv_dir}/{t}.csv.tmp' (FORMAT csv, HEADER true)")
             os.replace(f"{csv_dir}/{t}.csv.tmp", f"{csv_dir}/{t}.csv")
     gen.close()
+
+    if args.ingest_only:
+        return ingest_only(args, os.path.join(csv_dir, "lineitem.csv"), work, sf_text)
 
     # Ingest: all tables into a fresh lakehouse; lineitem timed against DuckDB's COPY.
     data_dir = os.path.join(work, "lakehouse-data")

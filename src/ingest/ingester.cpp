@@ -8,8 +8,11 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <optional>
 #include <random>
 #include <set>
+#include <system_error>
 
 #include "catalog/file_transfer.h"
 #include "common/fault_point.h"
@@ -17,6 +20,8 @@
 #include "common/sha256.h"
 #include "engine/connection.h"
 #include "engine/sql_text.h"
+#include "ingest/column_profile.h"
+#include "ingest/csv_profiler.h"
 #include "storage/object_key.h"
 
 namespace lakehouse::ingest {
@@ -27,72 +32,108 @@ using engine::QuoteSqlString;
 
 constexpr std::size_t kReadChunk = 4 << 20;
 
-// What one pass over the source bytes found.
-struct ScanResult {
+// The first bytes of a file: enough to tell the text encoding and to read a CSV header line.
+struct FileHead {
   std::uint64_t size = 0;
-  std::string sha256;
   std::string encoding = "utf-8";  // for read_csv
   std::string first_line;          // up to 64 KiB, for checking the sniffed CSV dialect
 };
 
-// Reads the file once: hashes it and, for text formats, checks that it is UTF-8 text with
-// lines of sane length, naming the line and column of the first problem.
-Result<ScanResult> ScanSource(const IngestRequest& request, const std::string& format,
-                              std::uint64_t max_line) {
+Result<FileHead> ReadHead(const std::string& path, const std::string& format) {
   std::error_code ec;
-  auto total = std::filesystem::file_size(request.path, ec);
-  if (ec) return Status::InvalidArgument(fmt::format("cannot read {}: {}", request.path, ec.message()));
-  if (total == 0) return Status::InvalidArgument("the file is empty; there is nothing to ingest");
+  FileHead head;
+  head.size = std::filesystem::file_size(path, ec);
+  if (ec) return Status::InvalidArgument(fmt::format("cannot read {}: {}", path, ec.message()));
+  if (head.size == 0) return Status::InvalidArgument("the file is empty; there is nothing to ingest");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::InvalidArgument(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
+  std::string bytes(std::min<std::uint64_t>(head.size, 64 << 10), '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  bytes.resize(static_cast<std::size_t>(in.gcount()));
+  if (format != "parquet" && bytes.size() >= 2 &&
+      ((bytes[0] == '\xFF' && bytes[1] == '\xFE') || (bytes[0] == '\xFE' && bytes[1] == '\xFF'))) {
+    head.encoding = "utf-16";
+  }
+  head.first_line = bytes.substr(0, bytes.find('\n'));
+  return head;
+}
+
+// True if one of the 8 bytes of `word` is zero.
+constexpr bool HasZeroByte(std::uint64_t word) {
+  return ((word - 0x0101010101010101ULL) & ~word & 0x8080808080808080ULL) != 0;
+}
+
+// Reads the file once: hashes it (on a second thread, chunk by chunk) and, for text formats,
+// checks that it is UTF-8 text with lines of sane length, naming the line and column of the first
+// problem; CSV bytes also go to `profiler` (may be null).
+Result<std::string> ScanSource(const IngestRequest& request, const std::string& format, const FileHead& head,
+                               std::uint64_t max_line, CsvProfiler* profiler) {
   std::ifstream in(request.path, std::ios::binary);
   if (!in)
     return Status::InvalidArgument(fmt::format("cannot read {}: {}", request.path, std::strerror(errno)));
-
-  ScanResult scan;
-  scan.size = total;
+  const std::uint64_t total = head.size;
   Sha256 hash;
   const bool text = format != "parquet";
-  bool check_utf8 = text;
+  const bool check_utf8 = text && head.encoding == "utf-8";
   std::uint64_t line = 1, column = 1, line_bytes = 0, offset = 0;
   int continuation = 0;  // UTF-8 continuation bytes still expected
-  std::string head, tail;
+  std::string first4, tail;
   std::vector<char> buffer(kReadChunk);
   while (in) {
     in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
     auto got = static_cast<std::size_t>(in.gcount());
     if (got == 0) break;
     std::string_view piece(buffer.data(), got);
-    hash.Update(piece);
-    if (offset == 0) {
-      head = std::string(piece.substr(0, 4));
-      scan.first_line = std::string(piece.substr(0, std::min<std::size_t>(piece.find('\n'), 64 << 10)));
-      if (text && head.size() >= 2 &&
-          ((head[0] == '\xFF' && head[1] == '\xFE') || (head[0] == '\xFE' && head[1] == '\xFF'))) {
-        scan.encoding = "utf-16";
-        check_utf8 = false;
-      }
+    // SHA-256 runs beside the checks below; both only read `buffer`. (Without a thread to spare,
+    // it runs here.)
+    std::future<void> hashed;
+    try {
+      hashed = std::async(std::launch::async, [&hash, piece] { hash.Update(piece); });
+    } catch (const std::system_error&) {
+      hash.Update(piece);
     }
+    struct JoinHash {
+      std::future<void>& f;
+      ~JoinHash() {
+        if (f.valid()) f.wait();
+      }
+    } join{hashed};
+    if (offset == 0) first4 = std::string(piece.substr(0, 4));
     tail = (tail + std::string(piece.substr(piece.size() > 4 ? piece.size() - 4 : 0)));
     if (tail.size() > 4) tail = tail.substr(tail.size() - 4);
     if (check_utf8) {
-      for (std::size_t i = 0; i < got; ++i) {
+      for (std::size_t i = 0; i < got;) {
+        // Plain ASCII without NUL or line feed, 8 bytes at a time: nothing to check but length.
+        if (continuation == 0 && i + 8 <= got && line_bytes + 8 <= max_line) {
+          std::uint64_t word;
+          std::memcpy(&word, piece.data() + i, 8);
+          if ((word & 0x8080808080808080ULL) == 0 && !HasZeroByte(word) &&
+              !HasZeroByte(word ^ 0x0A0A0A0A0A0A0A0AULL)) {
+            i += 8;
+            column += 8;
+            line_bytes += 8;
+            continue;
+          }
+        }
         auto byte = static_cast<unsigned char>(piece[i]);
         if (continuation > 0) {
           if ((byte & 0xC0) != 0x80) {
             return Status::InvalidArgument(
                 fmt::format("invalid UTF-8 at line {}, column {} (byte {}): a multi-byte character is cut "
-                            "short; save the file "
-                            "as UTF-8 and retry",
+                            "short; save the file as UTF-8 and retry",
                             line, column, offset + i));
           }
           --continuation;
           if (continuation == 0) ++column;
           ++line_bytes;
+          ++i;
           continue;
         }
         if (byte == '\n') {
           ++line;
           column = 1;
           line_bytes = 0;
+          ++i;
           continue;
         }
         if (byte == 0) {
@@ -112,19 +153,19 @@ Result<ScanResult> ScanSource(const IngestRequest& request, const std::string& f
         } else {
           return Status::InvalidArgument(
               fmt::format("invalid UTF-8 at line {}, column {} (byte {}): byte 0x{:02X} cannot start a "
-                          "character; save the file "
-                          "as UTF-8 and retry",
+                          "character; save the file as UTF-8 and retry",
                           line, column, offset + i, byte));
         }
         if (++line_bytes > max_line) {
           return Status::InvalidArgument(
               fmt::format("line {} is longer than {} bytes (a single field or record that large is not "
-                          "accepted); split the "
-                          "field or check the file",
+                          "accepted); split the field or check the file",
                           line, max_line));
         }
+        ++i;
       }
     }
+    if (profiler != nullptr) profiler->Feed(piece);
     offset += got;
     if (request.progress) request.progress(offset, total);
   }
@@ -134,14 +175,13 @@ Result<ScanResult> ScanSource(const IngestRequest& request, const std::string& f
         "invalid UTF-8 at line {}, column {}: the file ends inside a multi-byte character (truncated?)", line,
         column));
   }
-  if (format == "parquet" && (head != "PAR1" || tail != "PAR1")) {
+  if (format == "parquet" && (first4 != "PAR1" || tail != "PAR1")) {
     return Status::InvalidArgument(
         "the file is not a complete Parquet file (it must start and end with 'PAR1'); it may be truncated or "
-        "of "
-        "another format");
+        "of another format");
   }
-  scan.sha256 = hash.HexDigest();
-  return scan;
+  if (profiler != nullptr) profiler->Finish();
+  return hash.HexDigest();
 }
 
 // DuckDB's reader errors end with advice for DuckDB users (options of read_csv); keep the part
@@ -207,77 +247,11 @@ bool NameSaysPii(const std::string& name, std::string* kind) {
   return false;
 }
 
-constexpr const char* kIntegerRe = R"(-?(0|[1-9][0-9]{0,14}))";
-constexpr const char* kNumberRe = R"(-?(0|[1-9][0-9]{0,14})(\.[0-9]+)?([eE][-+]?[0-9]{1,3})?)";
-constexpr const char* kLeadingZeroRe = R"(-?0[0-9]+(\.[0-9]+)?)";
-constexpr const char* kLongDigitsRe = R"(-?[0-9]{16,}(\.[0-9]+)?)";
-constexpr const char* kDateRe = R"([0-9]{4}-[0-9]{2}-[0-9]{2})";
-constexpr const char* kTimestampRe =
-    R"([0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?)";
-constexpr const char* kPhoneRe = R"(\+?[0-9]{0,3}[ .-]?(\([0-9]{2,4}\)[ .-]?)?[0-9]{3,4}[ .-][0-9]{4})";
-constexpr const char* kEmailRe = R"([^@\s]+@[^@\s]+\.[^@\s]+)";
-constexpr const char* kNationalIdRe = R"([0-9]{3}-[0-9]{2}-[0-9]{4})";
-
-// The aggregates computed for each text column, in this order.
-enum Stat {
-  kNonNull,
-  kIntegers,
-  kNumbers,
-  kBooleans,
-  kDates,
-  kTimestamps,
-  kLeadingZeros,
-  kLongDigits,
-  kPhones,
-  kEmails,
-  kNationalIds,
-  kTextExample,
-  kLeadingZeroExample,
-  kPhoneExample,
-  kLongExample,
-  kStatCount
-};
-
-std::string StatsSql(const std::string& c) {
-  auto count_if = [&](const std::string& cond) { return fmt::format("count(*) FILTER (WHERE {})", cond); };
-  auto match = [&](const char* re) {
-    return fmt::format("regexp_full_match({}, {})", c, QuoteSqlString(re));
-  };
-  std::vector<std::string> parts(kStatCount);
-  parts[kNonNull] = fmt::format("count({})", c);
-  parts[kIntegers] = count_if(match(kIntegerRe));
-  parts[kNumbers] = count_if(match(kNumberRe));
-  parts[kBooleans] = count_if(fmt::format("lower({}) IN ('true', 'false')", c));
-  parts[kDates] = count_if(fmt::format("{} AND try_cast({} AS DATE) IS NOT NULL", match(kDateRe), c));
-  parts[kTimestamps] =
-      count_if(fmt::format("{} AND try_cast({} AS TIMESTAMP) IS NOT NULL", match(kTimestampRe), c));
-  parts[kLeadingZeros] = count_if(match(kLeadingZeroRe));
-  parts[kLongDigits] = count_if(match(kLongDigitsRe));
-  parts[kPhones] = count_if(match(kPhoneRe));
-  parts[kEmails] = count_if(match(kEmailRe));
-  parts[kNationalIds] = count_if(match(kNationalIdRe));
-  parts[kTextExample] = fmt::format(
-      "any_value({0}) FILTER (WHERE NOT {1} AND lower({0}) NOT IN ('true', 'false') "
-      "AND NOT {2} AND NOT {3})",
-      c, match(kNumberRe), match(kDateRe), match(kTimestampRe));
-  parts[kLeadingZeroExample] = fmt::format("any_value({}) FILTER (WHERE {})", c, match(kLeadingZeroRe));
-  parts[kPhoneExample] = fmt::format("any_value({}) FILTER (WHERE {})", c, match(kPhoneRe));
-  parts[kLongExample] = fmt::format("any_value({}) FILTER (WHERE {})", c, match(kLongDigitsRe));
-  std::string sql;
-  for (const auto& p : parts) sql += (sql.empty() ? "" : ", ") + p;
-  return sql;
-}
-
-struct ColumnStats {
-  std::int64_t n[kStatCount] = {};
-  std::string example[kStatCount];
-};
-
 // Decides a text column's type from its statistics; see the header comment for the rules.
-ColumnReport Decide(const std::string& name, const ColumnStats& s) {
+ColumnReport Decide(const std::string& name, const ColumnProfile& s) {
   ColumnReport report{name, "VARCHAR", "", ""};
-  const std::int64_t n = s.n[kNonNull];
-  auto pct = [&](Stat stat) { return n > 0 && s.n[stat] * 2 >= n; };
+  const std::int64_t n = s.count(kNonNull);
+  auto pct = [&](ProfileStat stat) { return n > 0 && s.count(stat) * 2 >= n; };
   if (pct(kEmails))
     report.pii = "email";
   else if (pct(kNationalIds))
@@ -292,15 +266,15 @@ ColumnReport Decide(const std::string& name, const ColumnStats& s) {
     return report;
   }
   std::string candidate;
-  if (s.n[kBooleans] == n)
+  if (s.count(kBooleans) == n)
     candidate = "BOOLEAN";
-  else if (s.n[kIntegers] == n)
+  else if (s.count(kIntegers) == n)
     candidate = "BIGINT";
-  else if (s.n[kNumbers] == n)
+  else if (s.count(kNumbers) == n)
     candidate = "DOUBLE";
-  else if (s.n[kDates] == n)
+  else if (s.count(kDates) == n)
     candidate = "DATE";
-  else if (s.n[kTimestamps] == n)
+  else if (s.count(kTimestamps) == n)
     candidate = "TIMESTAMP";
   if (!candidate.empty()) {
     if ((candidate == "BIGINT" || candidate == "DOUBLE") && NameSaysCode(name)) {
@@ -313,29 +287,62 @@ ColumnReport Decide(const std::string& name, const ColumnStats& s) {
     report.type = candidate;
     return report;
   }
-  const std::int64_t numeric_like = s.n[kNumbers] + s.n[kLeadingZeros] + s.n[kLongDigits];
-  if (s.n[kLeadingZeros] > 0 && numeric_like == n) {
+  const std::int64_t numeric_like = s.count(kNumbers) + s.count(kLeadingZeros) + s.count(kLongDigits);
+  if (s.count(kLeadingZeros) > 0 && numeric_like == n) {
     report.string_reason = fmt::format(
         "values with leading zeros (e.g. \"{}\") carry meaning in their text; as numbers they would lose the "
         "zeros",
-        s.example[kLeadingZeroExample]);
-  } else if (s.n[kLongDigits] > 0 && numeric_like == n) {
+        s.example(kLeadingZeroExample));
+  } else if (s.count(kLongDigits) > 0 && numeric_like == n) {
     report.string_reason = fmt::format(
         "values with 16 or more digits (e.g. \"{}\") are identifiers; a number could not keep them exact",
-        s.example[kLongExample]);
-  } else if (s.n[kPhones] > 0 && s.n[kPhones] + numeric_like >= n) {
+        s.example(kLongExample));
+  } else if (s.count(kPhones) > 0 && s.count(kPhones) + numeric_like >= n) {
     report.string_reason =
-        fmt::format("phone numbers (e.g. \"{}\") stay exactly as written", s.example[kPhoneExample]);
-  } else if (numeric_like > 0 || s.n[kDates] > 0 || s.n[kTimestamps] > 0 || s.n[kBooleans] > 0) {
+        fmt::format("phone numbers (e.g. \"{}\") stay exactly as written", s.example(kPhoneExample));
+  } else if (numeric_like > 0 || s.count(kDates) > 0 || s.count(kTimestamps) > 0 || s.count(kBooleans) > 0) {
     report.string_reason = fmt::format(
         "ambiguous: {} of {} values look like numbers, dates or booleans, but e.g. \"{}\" does not; the "
         "column "
         "defaults to string",
-        std::max({numeric_like, s.n[kDates], s.n[kTimestamps], s.n[kBooleans]}), n, s.example[kTextExample]);
+        std::max({numeric_like, s.count(kDates), s.count(kTimestamps), s.count(kBooleans)}), n,
+        s.example(kTextExample));
   } else {
-    report.string_reason = fmt::format("the values are text (e.g. \"{}\")", s.example[kTextExample]);
+    report.string_reason = fmt::format("the values are text (e.g. \"{}\")", s.example(kTextExample));
   }
   return report;
+}
+
+// Checks the Parquet file DuckDB wrote against what the CSV profiler counted: `rows` records and
+// per column `values[i]` non-NULL values (from the file's footer statistics).
+Status SameValueCounts(engine::Connection& connection, const std::string& file, std::int64_t rows,
+                       std::int64_t records, const std::vector<std::int64_t>& values) {
+  if (rows != records) {
+    return Status::FailedPrecondition(fmt::format("DuckDB read {} rows, the profiler {}", rows, records));
+  }
+  LH_ASSIGN_OR_RETURN(auto result, connection.Query(fmt::format(
+                                       "SELECT column_id, sum(stats_null_count) FROM parquet_metadata({}) "
+                                       "GROUP BY column_id ORDER BY column_id",
+                                       QuoteSqlString(file))));
+  std::size_t seen = 0;
+  while (true) {
+    LH_ASSIGN_OR_RETURN(auto chunk, result.Next());
+    if (!chunk) break;
+    for (std::size_t r = 0; r < chunk->size(); ++r, ++seen) {
+      auto column = chunk->GetValue(0, r).AsInt64();
+      auto nulls = chunk->GetValue(1, r).AsInt64();
+      if (!column || !nulls || *column < 0 || static_cast<std::size_t>(*column) >= values.size()) {
+        return Status::FailedPrecondition("the Parquet footer has no null counts to compare");
+      }
+      if (rows - *nulls != values[static_cast<std::size_t>(*column)]) {
+        return Status::FailedPrecondition(fmt::format("column {}: DuckDB read {} values, the profiler {}",
+                                                      *column, rows - *nulls,
+                                                      values[static_cast<std::size_t>(*column)]));
+      }
+    }
+  }
+  if (seen != values.size()) return Status::FailedPrecondition("the Parquet footer lists other columns");
+  return Status::OK();
 }
 
 std::string CastExpression(const ColumnReport& column) {
@@ -344,18 +351,24 @@ std::string CastExpression(const ColumnReport& column) {
   return fmt::format("CAST({} AS {}) AS {}", c, column.type, c);
 }
 
+// How to read a CSV file: the options for DuckDB's read_csv and, when the C++ profiler can split
+// the file the same way, its dialect.
+struct CsvSetup {
+  std::string reader_options;
+  std::optional<CsvDialect> dialect;
+};
+
 // The CSV dialect to read with. DuckDB's sniffer gives up on files with ragged rows or an
 // unterminated quote and reads them as one text column, which would hide the problem; so a
 // delimiter the header line does not contain is replaced by the most frequent common one, and
 // quoting is RFC 4180 ('"', doubled to escape) unless the sniffer found another quote.
-Result<std::string> CsvDialect(engine::Connection& connection, const std::string& path,
-                               const ScanResult& scan) {
+CsvSetup CsvReadSetup(engine::Connection& connection, const std::string& path, const FileHead& head) {
   // UTF-16 text cannot be split here byte-wise; DuckDB's sniffer reads it on its own.
-  if (scan.encoding != "utf-8") return std::string("all_varchar = true");
+  if (head.encoding != "utf-8") return {"all_varchar = true", std::nullopt};
   std::string delimiter = ",", quote = "\"", escape = "\"", header = "true";
   auto sniffed = connection.Query(fmt::format(
       "SELECT Delimiter, Quote, Escape, HasHeader FROM sniff_csv({}, encoding = '{}', sample_size = 20480)",
-      QuoteSqlString(path), scan.encoding));
+      QuoteSqlString(path), head.encoding));
   if (sniffed.ok()) {
     auto chunk = sniffed->Next();
     if (chunk.ok() && *chunk && (*chunk)->size() > 0) {
@@ -369,12 +382,11 @@ Result<std::string> CsvDialect(engine::Connection& connection, const std::string
       header = c.GetValue(3, 0).AsBool().value_or(true) ? "true" : "false";
     }
   }
-  if (scan.encoding == "utf-8" &&
-      (delimiter.empty() || scan.first_line.find(delimiter) == std::string::npos)) {
+  if (delimiter.empty() || head.first_line.find(delimiter) == std::string::npos) {
     std::size_t best = 0;
     for (const char* candidate : {",", ";", "\t", "|"}) {
       auto n =
-          static_cast<std::size_t>(std::count(scan.first_line.begin(), scan.first_line.end(), candidate[0]));
+          static_cast<std::size_t>(std::count(head.first_line.begin(), head.first_line.end(), candidate[0]));
       if (n > best) {
         best = n;
         delimiter = candidate;
@@ -388,7 +400,7 @@ Result<std::string> CsvDialect(engine::Connection& connection, const std::string
   std::vector<std::string> fields(1);
   const char delim = delimiter == "\\t" ? '\t' : delimiter[0];
   bool quoted = false;
-  std::string line = scan.first_line;
+  std::string line = head.first_line;
   if (line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
   if (!line.empty() && line.back() == '\r') line.pop_back();
   for (std::size_t i = 0; i < line.size(); ++i) {
@@ -415,9 +427,16 @@ Result<std::string> CsvDialect(engine::Connection& connection, const std::string
     seen.insert(name);
     columns += fmt::format("{}{}: 'VARCHAR'", columns.empty() ? "" : ", ", QuoteSqlString(name));
   }
-  return fmt::format(
-      "auto_detect = false, delim = {}, quote = {}, escape = {}, header = {}, columns = {{{}}}",
-      QuoteSqlString(delimiter), QuoteSqlString(quote), QuoteSqlString(escape), header, columns);
+  CsvSetup setup;
+  setup.reader_options =
+      fmt::format("auto_detect = false, delim = {}, quote = {}, escape = {}, header = {}, columns = {{{}}}",
+                  QuoteSqlString(delimiter), QuoteSqlString(quote), QuoteSqlString(escape), header, columns);
+  // The profiler splits on single bytes; anything else is left to DuckDB.
+  auto single = [](const std::string& text) { return text.size() == 1 || text == "\\t"; };
+  if (single(delimiter) && quote.size() == 1 && escape.size() == 1) {
+    setup.dialect = CsvDialect{delim, quote[0], escape[0], header == "true", fields.size()};
+  }
+  return setup;
 }
 
 std::string NewJobId() {
@@ -462,11 +481,14 @@ Ingester::~Ingester() = default;
 
 Result<std::unique_ptr<Ingester>> Ingester::Create(catalog::Catalog& catalog, BucketRegistry& buckets,
                                                    const IngestOptions& options) {
+  LH_ASSIGN_OR_RETURN(auto scratch, catalog::ScratchDirectory::Create(options.scratch_dir, "ingest"));
   engine::DatabaseOptions db = options.engine;
   db.path.clear();
+  // What does not fit in the memory limit spills here rather than into DuckDB's default (".tmp"
+  // in the working directory); it goes with the scratch directory.
+  if (db.temp_dir.empty()) db.temp_dir = scratch->File("spill");
   auto database = engine::Database::Open(db);
   if (!database.ok()) return database.status().WithContext("cannot start the ingest engine");
-  LH_ASSIGN_OR_RETURN(auto scratch, catalog::ScratchDirectory::Create(options.scratch_dir, "ingest"));
   return std::unique_ptr<Ingester>(
       new Ingester(catalog, buckets, options, std::move(database).value(), std::move(scratch)));
 }
@@ -527,10 +549,22 @@ Result<IngestResult> Ingester::IngestFile(const IngestRequest& request, const st
   }
   if (!request.freshness_sla.empty())
     LH_RETURN_IF_ERROR(catalog::ParseFreshnessSla(request.freshness_sla).status());
-  LH_ASSIGN_OR_RETURN(ScanResult scan, ScanSource(request, format, options_.max_line_bytes));
+  LH_ASSIGN_OR_RETURN(FileHead head, ReadHead(request.path, format));
+  LH_ASSIGN_OR_RETURN(auto connection, engine::Connection::Open(*database_));
+
+  // A CSV file is profiled for type inference while it is read for its hash; DuckDB then reads it
+  // once more, to write the Parquet file.
+  CsvSetup csv;
+  std::optional<CsvProfiler> profiler;
+  if (format == "csv") {
+    csv = CsvReadSetup(connection, request.path, head);
+    if (csv.dialect) profiler.emplace(*csv.dialect);
+  }
+  LH_ASSIGN_OR_RETURN(std::string sha256, ScanSource(request, format, head, options_.max_line_bytes,
+                                                     profiler ? &*profiler : nullptr));
 
   auto previous = catalog_.Get(request.name);
-  if (previous.ok() && previous->content_hash == scan.sha256) {
+  if (previous.ok() && previous->content_hash == sha256) {
     IngestResult same;
     same.unchanged = true;
     same.manifest = *previous;
@@ -538,16 +572,17 @@ Result<IngestResult> Ingester::IngestFile(const IngestRequest& request, const st
   }
   LH_ASSIGN_OR_RETURN(auto lease, catalog_.BeginVersion(request.name, request.bucket));
   LH_ASSIGN_OR_RETURN(ObjectStore * bucket, buckets_.Get(request.bucket));
-  LH_ASSIGN_OR_RETURN(auto connection, engine::Connection::Open(*database_));
 
   // Every source becomes a relation of text columns (CSV, JSON) or typed columns (Parquet).
   const std::string path = QuoteSqlString(request.path);
   std::string relation;
   if (format == "csv") {
-    LH_ASSIGN_OR_RETURN(std::string dialect, CsvDialect(connection, request.path, scan));
+    // DuckDB sizes its read buffers at 16 times max_line_size unless told (256 MiB each for a 16 MiB
+    // line limit, which alone would break a small engine.memory_limit); twice the line is enough.
     relation = fmt::format(
-        "read_csv({}, {}, strict_mode = true, null_padding = false, max_line_size = {}, encoding = '{}')",
-        path, dialect, options_.max_line_bytes, scan.encoding);
+        "read_csv({}, {}, strict_mode = true, null_padding = false, max_line_size = {}, buffer_size = {}, "
+        "encoding = '{}')",
+        path, csv.reader_options, options_.max_line_bytes, 2 * options_.max_line_bytes, head.encoding);
   } else if (format == "json") {
     std::string reader = fmt::format("read_json({}, format = 'auto', maximum_object_size = {})", path,
                                      std::min<std::uint64_t>(options_.max_line_bytes, 1ULL << 30));
@@ -575,55 +610,83 @@ Result<IngestResult> Ingester::IngestFile(const IngestRequest& request, const st
   auto described = Describe(connection, relation);
   if (!described.ok()) return ReaderError(described.status(), format);
   if (described->empty()) return Status::InvalidArgument("the file has no columns");
-
-  IngestResult result;
-  std::string select;
-  std::int64_t rows = 0;
-  if (format == "parquet") {
-    for (const auto& col : *described) result.columns.push_back({col.name, col.type_name, "", ""});
-    select = "*";
-  } else {
-    std::string stats = "count(*)";
-    for (const auto& col : *described) stats += ", " + StatsSql(QuoteSqlIdentifier(col.name));
-    auto answer = connection.Query(fmt::format("SELECT {} FROM {}", stats, relation));
-    if (!answer.ok()) return ReaderError(answer.status(), format);
-    auto chunk = answer->Next();
-    if (!chunk.ok()) return ReaderError(chunk.status(), format);
-    if (!*chunk || (*chunk)->size() == 0) return Status::Internal("type inference returned no row");
-    const auto& c = **chunk;
-    rows = c.GetValue(0, 0).AsInt64().value_or(0);
-    for (std::size_t i = 0; i < described->size(); ++i) {
-      ColumnStats s;
-      for (std::size_t k = 0; k < kStatCount; ++k) {
-        auto value = c.GetValue(1 + i * kStatCount + k, 0);
-        if (k >= kTextExample) {
-          s.example[k] = value.IsNull() ? "" : std::string(value.AsString().value_or(""));
-        } else {
-          s.n[k] = value.AsInt64().value_or(0);
-        }
-      }
-      result.columns.push_back(Decide((*described)[i].name, s));
-      select += (select.empty() ? "" : ", ") + CastExpression(result.columns.back());
-    }
-    if (rows == 0) {
-      return Status::InvalidArgument("the file has a header but no rows; there is nothing to ingest");
-    }
-  }
+  if (profiler && profiler->trusted() && profiler->columns().size() != described->size()) profiler.reset();
 
   // Write the Parquet file locally, then stream it to the bucket: data objects first.
-  std::string local = scratch_->File(fmt::format("{}-v{}.parquet", request.name, lease->version()));
-  auto copied =
-      QueryScalar(connection, fmt::format("COPY (SELECT {} FROM {}) TO {} (FORMAT parquet, COMPRESSION zstd)",
-                                          select, relation, QuoteSqlString(local)));
+  const std::string local = scratch_->File(fmt::format("{}-v{}.parquet", request.name, lease->version()));
   auto remove_local = [&] {
     std::error_code ec;
     std::filesystem::remove(local, ec);
   };
-  if (!copied.ok()) {
-    remove_local();
-    return ReaderError(copied.status(), format);
+  auto copy = [&](const std::string& select) -> Result<std::int64_t> {
+    auto copied = QueryScalar(
+        connection, fmt::format("COPY (SELECT {} FROM {}) TO {} (FORMAT parquet, COMPRESSION zstd)", select,
+                                relation, QuoteSqlString(local)));
+    if (!copied.ok()) {
+      remove_local();
+      return copied.status();
+    }
+    return copied->AsInt64().value_or(0);
+  };
+
+  IngestResult result;
+  std::int64_t rows = -1;
+  if (profiler && profiler->trusted()) {
+    if (profiler->records() == 0) {
+      return Status::InvalidArgument("the file has a header but no rows; there is nothing to ingest");
+    }
+    std::string select;
+    for (std::size_t i = 0; i < described->size(); ++i) {
+      result.columns.push_back(Decide((*described)[i].name, profiler->columns()[i]));
+      select += (select.empty() ? "" : ", ") + CastExpression(result.columns.back());
+    }
+    // The profile is trusted only if DuckDB read what the profiler read: as many records, and in
+    // every column as many values. Otherwise (or if a cast fails) the SQL profile decides.
+    auto copied = copy(select);
+    if (copied.ok()) {
+      std::vector<std::int64_t> values;
+      for (const auto& profile : profiler->columns()) values.push_back(profile.count(kNonNull));
+      Status same = SameValueCounts(connection, local, *copied, profiler->records(), values);
+      if (same.ok()) {
+        rows = *copied;
+      } else {
+        remove_local();
+        log::Warn("ingest: the CSV profile disagrees with DuckDB's reading; profiling with DuckDB",
+                  {{"dataset", request.name}, {"why", same.message()}});
+      }
+    } else {
+      log::Info("ingest: writing with the CSV profile's types failed; profiling with DuckDB",
+                {{"dataset", request.name}, {"error", copied.status().message()}});
+    }
+    if (rows < 0) result.columns.clear();
   }
-  rows = copied->AsInt64().value_or(rows);
+  if (rows < 0) {
+    std::string select;
+    if (format == "parquet") {
+      for (const auto& col : *described) result.columns.push_back({col.name, col.type_name, "", ""});
+      select = "*";
+    } else {
+      std::string stats = "count(*)";
+      for (const auto& col : *described) stats += ", " + ColumnProfile::Sql(QuoteSqlIdentifier(col.name));
+      auto answer = connection.Query(fmt::format("SELECT {} FROM {}", stats, relation));
+      if (!answer.ok()) return ReaderError(answer.status(), format);
+      auto chunk = answer->Next();
+      if (!chunk.ok()) return ReaderError(chunk.status(), format);
+      if (!*chunk || (*chunk)->size() == 0) return Status::Internal("type inference returned no row");
+      const auto& c = **chunk;
+      if (c.GetValue(0, 0).AsInt64().value_or(0) == 0) {
+        return Status::InvalidArgument("the file has a header but no rows; there is nothing to ingest");
+      }
+      for (std::size_t i = 0; i < described->size(); ++i) {
+        result.columns.push_back(
+            Decide((*described)[i].name, ColumnProfile::FromSqlRow(c, 1 + i * kProfileStatCount, 0)));
+        select += (select.empty() ? "" : ", ") + CastExpression(result.columns.back());
+      }
+    }
+    auto copied = copy(select);
+    if (!copied.ok()) return ReaderError(copied.status(), format);
+    rows = *copied;
+  }
   std::string key = lease->prefix() + "part-0.parquet";
   auto uploaded = catalog::UploadFile(local, *bucket, key);
   remove_local();
@@ -633,7 +696,7 @@ Result<IngestResult> Ingester::IngestFile(const IngestRequest& request, const st
   catalog::DatasetManifest manifest;
   for (const auto& col : result.columns) manifest.schema.push_back({col.name, col.type});
   manifest.files.push_back({key, uploaded->size, rows, uploaded->sha256});
-  manifest.content_hash = scan.sha256;
+  manifest.content_hash = sha256;
   manifest.source_format = format;
   auto& md = manifest.metadata;
   if (previous.ok()) {

@@ -176,6 +176,8 @@ Gateway::Gateway(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Gateway::~Gateway() { Shutdown(); }
 
 Result<std::unique_ptr<Gateway>> Gateway::Open(const Config& config) {
+  // Uploads and spills cut short by a crash would otherwise stay on disk for good.
+  catalog::ScratchDirectory::RemoveAbandoned(config.engine.temp_dir);
   auto impl = std::make_unique<Impl>(config);
   LH_ASSIGN_OR_RETURN(impl->buckets, BucketRegistry::Open(config.storage));
 
@@ -219,8 +221,18 @@ Result<std::unique_ptr<Gateway>> Gateway::Open(const Config& config) {
   query_options.max_timeout_ms = config.query.max_timeout_ms;
   query_options.max_result_rows = static_cast<uint64_t>(config.query.max_result_rows);
   query_options.sandbox.s3_buckets = S3Buckets(*impl->buckets);
+  if (impl->buckets->rescue() != nullptr) {
+    if (auto rescue = impl->buckets->Backend(impl->buckets->rescue()->name()); rescue.ok()) {
+      query_options.sandbox.rescue = *rescue;
+    }
+    query_options.on_bucket_down = [errors = &impl->buckets->errors()](const std::string& bucket,
+                                                                       const Status& failure,
+                                                                       const std::string& served_from) {
+      errors->Record(bucket, "query_read", "", failure, served_from);
+    };
+  }
   impl->query = std::make_unique<query::QueryService>(
-      query_options, WithJournalTable(CatalogTables(*impl->catalog), *impl->journal));
+      query_options, WithJournalTable(CatalogTables(*impl->catalog), *impl->journal, *impl->catalog));
 
   impl->models = std::make_unique<ai::ModelRegistry>(config.ai);
   AppendLogOptions trial_options;

@@ -3,14 +3,17 @@
 // empty or cut short ingests nothing and leaves no scratch file behind.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "support/http_client.h"
 #include "support/server_process.h"
@@ -97,6 +100,41 @@ TEST_F(UploadE2e, AnUploadOfHundredsOfMegabytesNeverSitsInTheServersMemory) {
   EXPECT_EQ(HttpCall(server.port(), "GET", "/datasets/big").status, 404);
 }
 
+// The whole path: a 300 MiB upload is ingested with engine.memory_limit set, and the server's
+// peak memory stays near that limit instead of growing with the file (DuckDB spills or streams
+// what does not fit).
+TEST_F(UploadE2e, IngestingAHundredsOfMegabytesUploadStaysNearTheEngineMemoryLimit) {
+  constexpr int64_t kLimitMiB = 256;
+  auto env = Env();
+  env["LAKEHOUSE_ENGINE_MEMORY_LIMIT"] = std::to_string(kLimitMiB) + "MiB";
+  const char* inherited = std::getenv("ASAN_OPTIONS");
+  env["ASAN_OPTIONS"] = std::string(inherited != nullptr ? inherited : "") +
+                        (inherited != nullptr && *inherited != '\0' ? ":" : "") + "quarantine_size_mb=8";
+  ServerProcess server({}, env);
+  ASSERT_TRUE(server.ok()) << server.error();
+  std::string csv = "id,label,amount\n";
+  csv.reserve(310u << 20);
+  const std::string filler(40, 'w');
+  for (int64_t row = 0; csv.size() < (300u << 20); ++row) {
+    csv += fmt::format("{},{}{},{}.{:02}\n", row, filler, row % 1000, row % 10007, row % 100);
+  }
+  const int64_t before = PeakRssBytes(server.pid());
+  ASSERT_GT(before, 0);
+  HttpReply reply = HttpCall(server.port(), "POST", Target("big"), csv);
+  const int64_t after = PeakRssBytes(server.pid());
+  ASSERT_EQ(reply.status, 201) << reply.body.substr(0, 500);
+  json body = json::parse(reply.body);
+  EXPECT_EQ(body["columns"][0]["type"], "BIGINT");
+  EXPECT_EQ(body["columns"][2]["type"], "DOUBLE");
+  const auto upload = static_cast<int64_t>(csv.size());
+  std::cout << "ingest of a " << (upload >> 20) << " MiB upload with engine.memory_limit " << kLimitMiB
+            << " MiB: server peak RSS " << (before >> 20) << " MiB before, " << (after >> 20)
+            << " MiB after\n";
+  EXPECT_LT(after - before, (kLimitMiB + 128) << 20)
+      << "the ingest's memory went well past the engine's limit";
+  EXPECT_EQ(LeftoverUploads(), 0);
+}
+
 TEST_F(UploadE2e, GarbageEmptyAndTruncatedUploadsIngestNothingAndLeaveNoScratchFiles) {
   ServerProcess server({}, Env());
   ASSERT_TRUE(server.ok()) << server.error();
@@ -143,6 +181,91 @@ TEST_F(UploadE2e, GarbageEmptyAndTruncatedUploadsIngestNothingAndLeaveNoScratchF
   json shown = json::parse(HttpCall(server.port(), "GET", "/datasets/whole").body);
   EXPECT_EQ(shown["row_count"], (partial.size() - 8) / 10 + 1);
   EXPECT_EQ(LeftoverUploads(), 0);
+}
+
+// Names of the scratch directories in `dir` made by process `pid`.
+std::vector<std::string> ScratchOf(const std::filesystem::path& dir, pid_t pid) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::string name = entry.path().filename().string();
+    if (name.starts_with("lakehouse-") && name.find("-" + std::to_string(pid) + "-") != std::string::npos) {
+      names.push_back(name);
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// A server killed in the middle of an upload leaves the upload's scratch directory behind; the
+// next server to start on the same temp directory removes it -- but nothing of a server that is
+// still running there, nothing of a process that is still alive, nothing it did not make.
+TEST_F(UploadE2e, AServerStartingRemovesScratchLeftByACrashedOneButNothingInUse) {
+  ServerProcess other({}, Env());  // keeps running on the same temp directory throughout
+  ASSERT_TRUE(other.ok()) << other.error();
+  ServerProcess crashing({}, Env());
+  ASSERT_TRUE(crashing.ok()) << crashing.error();
+  const pid_t crashed_pid = crashing.pid();
+
+  std::string partial = "id,name\n";
+  while (partial.size() < (1u << 20)) partial += "1,someone\n";
+  std::thread upload([&] {
+    RawExchange(
+        crashing.port(),
+        fmt::format("POST {} HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n", Target("cut"), 5u << 20) +
+            partial,
+        20000);
+  });
+  auto upload_dirs = [&] {
+    int n = 0;
+    for (const auto& name : ScratchOf(temp_, crashed_pid)) {
+      n += name.starts_with("lakehouse-upload-") && !name.ends_with("-0badf00d");  // not the ones made below
+    }
+    return n;
+  };
+  for (int i = 0; i < 1000 && upload_dirs() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(upload_dirs(), 1) << "the upload is being received";
+  crashing.Stop(SIGKILL);
+  upload.join();
+  ASSERT_EQ(upload_dirs(), 1) << "a killed server cleans nothing up";
+  const auto others = ScratchOf(temp_, other.pid());
+  ASSERT_FALSE(others.empty());
+
+  // Directories without a lock file (as older builds made them): removed only when the process
+  // named is gone and nothing changed in them for a while.
+  auto make = [&](const std::string& name, bool old) {
+    auto dir = temp_ / name;
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "body") << "partial";
+    if (old) {
+      auto then = std::filesystem::file_time_type::clock::now() - std::chrono::hours(2);
+      std::filesystem::last_write_time(dir / "body", then);
+      std::filesystem::last_write_time(dir, then);
+    }
+  };
+  const std::string stale = fmt::format("lakehouse-upload-{}-3-0badf00d", crashed_pid);
+  const std::string fresh = fmt::format("lakehouse-upload-{}-4-0badf00d", crashed_pid);
+  const std::string alive = fmt::format("lakehouse-upload-{}-5-0badf00d", ::getpid());
+  make(stale, true);
+  make(fresh, false);
+  make(alive, true);
+  make("lakehouse-notes", true);
+  make("someone-elses-dir", true);
+
+  ServerProcess next({}, Env());
+  ASSERT_TRUE(next.ok()) << next.error();
+  EXPECT_EQ(upload_dirs(), 0) << "the crashed upload's scratch is gone";
+  for (const auto& name : ScratchOf(temp_, crashed_pid)) {
+    EXPECT_TRUE(name == fresh) << name << " was left";
+  }
+  EXPECT_FALSE(std::filesystem::exists(temp_ / stale));
+  for (const auto& name : {fresh, alive, std::string("lakehouse-notes"), std::string("someone-elses-dir")}) {
+    EXPECT_TRUE(std::filesystem::exists(temp_ / name)) << name << " was removed";
+  }
+  EXPECT_EQ(ScratchOf(temp_, other.pid()), others) << "the running server's scratch is untouched";
+  // ... and that server still works, ingest scratch included.
+  HttpReply reply = HttpCall(other.port(), "POST", Target("after"), "id,name\n1,a\n");
+  EXPECT_EQ(reply.status, 201) << reply.body;
 }
 
 }  // namespace

@@ -112,6 +112,31 @@ TEST_F(IngestTest, KeepsZipCodesWithLeadingZerosAsStrings) {
                 {"Boston", "02134"}, {"New York", "10001"}, {"Somerville", "02143"}}));
 }
 
+TEST_F(IngestTest, OneLeadingZeroValueFarIntoALargeFileKeepsTheColumnAString) {
+  // Several MiB of plain integers, then one code with a leading zero and one day that does not
+  // exist: every value counts, not a sample from the top of the file.
+  std::string csv = "id,code,day\n";
+  std::int64_t row = 0;
+  while (csv.size() < (6u << 20)) {
+    csv += std::to_string(row) + "," + std::to_string(100000 + row) + ",2024-01-" +
+           std::to_string(10 + row % 19) + "\n";
+    ++row;
+  }
+  csv += std::to_string(row) + ",0042,2023-02-29\n";
+  auto result = IngestBytes("codes", "codes.csv", csv);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->manifest.row_count, row + 1);
+  EXPECT_EQ(Column(*result, "id").type, "BIGINT");
+  EXPECT_EQ(Column(*result, "code").type, "VARCHAR");
+  EXPECT_NE(Column(*result, "code").string_reason.find("\"0042\""), std::string::npos)
+      << Column(*result, "code").string_reason;
+  EXPECT_EQ(Column(*result, "day").type, "VARCHAR");
+  auto rows = Rows("codes", "id DESC LIMIT 2");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{std::to_string(row), "0042", "2023-02-29"}));
+  EXPECT_EQ(rows[1][1], std::to_string(100000 + row - 1));
+}
+
 TEST_F(IngestTest, ZipColumnStaysAStringEvenWithoutLeadingZeros) {
   auto result = IngestBytes("offices", "offices.csv", "city,zip_code\nNew York,10001\nSF,94110\n");
   ASSERT_TRUE(result.ok()) << result.status().ToString();

@@ -1,0 +1,171 @@
+#include "ingest/csv_profiler.h"
+
+namespace lakehouse::ingest {
+
+CsvProfiler::CsvProfiler(const CsvDialect& dialect)
+    : dialect_(dialect), columns_(dialect.columns), header_pending_(dialect.header) {
+  for (char c : {dialect.delimiter, dialect.quote, '\n', '\r'})
+    special_[static_cast<unsigned char>(c)] = true;
+}
+
+void CsvProfiler::EndField(std::string_view value) {
+  if (!header_pending_ && field_ < columns_.size()) columns_[field_].Add(value);
+  record_blank_ = field_ == 0 && value.empty() && !field_was_quoted_;
+}
+
+void CsvProfiler::EndRecord(char ending) {
+  const std::size_t fields = field_ + 1;
+  field_ = 0;
+  state_ = State::kFieldStart;
+  // DuckDB reads a file with one kind of line ending; a mix is a malformed file to it.
+  if (ending != 0) {
+    if (line_ending_ == 0) line_ending_ = ending;
+    if (line_ending_ != ending) trusted_ = false;
+  }
+  // An empty line is skipped, except in a one-column file, where it is a NULL value.
+  if (fields == 1 && record_blank_ && columns_.size() > 1) return;
+  if (fields != columns_.size()) {
+    trusted_ = false;
+  } else if (header_pending_) {
+    header_pending_ = false;
+  } else {
+    ++records_;
+  }
+}
+
+void CsvProfiler::Terminate(char c) {
+  if (c == dialect_.delimiter) {
+    ++field_;
+    state_ = State::kFieldStart;
+  } else if (c == '\n') {
+    EndRecord('n');
+  } else {
+    state_ = State::kAfterCr;  // CR alone or CR LF: the next byte tells
+  }
+}
+
+void CsvProfiler::Feed(std::string_view d) {
+  std::size_t i = 0;
+  if (at_file_start_) {
+    at_file_start_ = false;
+    if (d.starts_with("\xEF\xBB\xBF")) i = 3;
+  }
+  const std::size_t n = d.size();
+  std::size_t start = 0;  // where the current unquoted field began in `d`
+  while (i < n && trusted_) {
+    switch (state_) {
+      case State::kFieldStart:
+        pending_.clear();
+        if (d[i] == dialect_.quote) {
+          field_was_quoted_ = true;
+          state_ = State::kQuoted;
+          ++i;
+          break;
+        }
+        field_was_quoted_ = false;
+        unquoted_in_pending_ = false;
+        state_ = State::kUnquoted;
+        start = i;
+        [[fallthrough]];
+      case State::kUnquoted: {
+        const std::size_t from = unquoted_in_pending_ ? i : start;
+        while (i < n && !special_[static_cast<unsigned char>(d[i])]) ++i;
+        if (i == n) {  // the field goes on in the next piece
+          pending_.append(d.substr(from, i - from));
+          unquoted_in_pending_ = true;
+          break;
+        }
+        const char c = d[i];
+        if (c == dialect_.quote) {  // a quote inside an unquoted field: DuckDB's strict mode refuses it
+          trusted_ = false;
+          break;
+        }
+        if (unquoted_in_pending_) {
+          pending_.append(d.substr(from, i - from));
+          EndField(pending_);
+        } else {
+          EndField(d.substr(start, i - start));
+        }
+        unquoted_in_pending_ = false;
+        Terminate(c);
+        ++i;
+        break;
+      }
+      case State::kQuoted: {
+        const std::size_t from = i;
+        while (i < n && d[i] != dialect_.quote && d[i] != dialect_.escape) ++i;
+        pending_.append(d.substr(from, i - from));
+        if (i == n) break;
+        if (d[i] == dialect_.escape) {
+          state_ = dialect_.escape == dialect_.quote ? State::kQuoteInQuoted : State::kEscapeInQuoted;
+        } else {
+          state_ = State::kAfterQuoted;
+        }
+        ++i;
+        break;
+      }
+      case State::kQuoteInQuoted:  // a quote in a quoted field: doubled, or the closing one
+        if (d[i] == dialect_.quote) {
+          pending_ += d[i];
+          ++i;
+          state_ = State::kQuoted;
+        } else {
+          state_ = State::kAfterQuoted;
+        }
+        break;
+      case State::kEscapeInQuoted:
+        pending_ += d[i];
+        ++i;
+        state_ = State::kQuoted;
+        break;
+      case State::kAfterQuoted: {
+        const char c = d[i];
+        if (c != dialect_.delimiter && c != '\n' && c != '\r') {
+          trusted_ = false;  // text after a closing quote
+          break;
+        }
+        EndField(pending_);
+        Terminate(c);
+        ++i;
+        break;
+      }
+      case State::kAfterCr:
+        if (d[i] == '\n') {
+          ++i;
+          EndRecord('R');
+        } else {
+          EndRecord('r');
+        }
+        break;
+    }
+  }
+}
+
+void CsvProfiler::Finish() {
+  if (!trusted_) return;
+  switch (state_) {
+    case State::kFieldStart:
+      if (field_ > 0) {  // the last line ends with a delimiter: one more, empty field
+        field_was_quoted_ = false;
+        EndField("");
+        EndRecord(0);
+      }
+      break;
+    case State::kUnquoted:
+      EndField(pending_);
+      EndRecord(0);
+      break;
+    case State::kQuoteInQuoted:
+    case State::kAfterQuoted:
+      EndField(pending_);
+      EndRecord(0);
+      break;
+    case State::kQuoted:
+    case State::kEscapeInQuoted:
+      trusted_ = false;  // the file ends inside a quoted field
+      break;
+    case State::kAfterCr: EndRecord('r'); break;
+  }
+}
+
+}  // namespace lakehouse::ingest

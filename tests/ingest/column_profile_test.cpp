@@ -1,0 +1,202 @@
+// The two forms of the inference rules agree: ColumnProfile::Add (C++, used while a CSV file is
+// scanned) and ColumnProfile::Sql (DuckDB aggregates, used for JSON and as the fallback) count the
+// same values for tricky inputs; and CsvProfiler splits files into the records and values DuckDB's
+// read_csv reads with the same dialect.
+#include "ingest/column_profile.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog/scratch_directory.h"
+#include "engine/connection.h"
+#include "engine/database.h"
+#include "engine/sql_text.h"
+#include "ingest/csv_profiler.h"
+
+namespace lakehouse::ingest {
+namespace {
+
+using engine::QuoteSqlString;
+
+const char* const kCountNames[] = {"non-null", "integers",   "numbers",       "booleans",
+                                   "dates",    "timestamps", "leading zeros", "long digits",
+                                   "phones",   "emails",     "national ids"};
+
+class ProfileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = engine::Database::Open({});
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(db).value();
+    auto conn = engine::Connection::Open(*db_);
+    ASSERT_TRUE(conn.ok());
+    conn_.emplace(std::move(conn).value());
+    auto dir = catalog::ScratchDirectory::Create("", "profile-test");
+    ASSERT_TRUE(dir.ok());
+    dir_ = std::move(dir).value();
+  }
+
+  // The SQL profile of each value on its own (one row per value).
+  std::vector<ColumnProfile> SqlProfiles(const std::vector<std::string>& values) {
+    std::string rows;
+    for (const auto& v : values) rows += (rows.empty() ? "(" : ", (") + QuoteSqlString(v) + ")";
+    auto result = conn_->Query("SELECT " + ColumnProfile::Sql("v") + " FROM (VALUES " + rows +
+                               ") t(v) GROUP BY v ORDER BY v");
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    std::vector<ColumnProfile> out;
+    if (!result.ok()) return out;
+    while (true) {
+      auto chunk = result->Next();
+      if (!chunk.ok() || !*chunk) break;
+      for (std::size_t r = 0; r < (*chunk)->size(); ++r)
+        out.push_back(ColumnProfile::FromSqlRow(**chunk, 0, r));
+    }
+    return out;
+  }
+
+  std::unique_ptr<engine::Database> db_;
+  std::optional<engine::Connection> conn_;
+  std::unique_ptr<catalog::ScratchDirectory> dir_;
+};
+
+TEST_F(ProfileTest, CppAndSqlClassifyEveryValueAlike) {
+  std::vector<std::string> values = {
+      // numbers and what only looks like them
+      "0", "-0", "7", "-42", "123456789012345", "1234567890123456", "-1234567890123456.5", "007", "-007.50",
+      "0.5", "00", "1.5", "-2.25e10", "2e3", "1E-7", "1e1234", "1.", ".5", "+1", " 1", "1 ", "1_000", "0x1A",
+      "1e", "1.5.5", "--1", "0123456789012345678", "12345678901234567.25",
+      // dates and timestamps, real or not
+      "2024-01-31", "2024-02-29", "2023-02-29", "2024-13-01", "2024-00-10", "0000-02-29", "2024-1-31",
+      "2024-01-31 10:00", "2024-01-31T10:00:00", "2024-01-31 10:00:00.123456", "2024-01-31 10:00:00.1234567",
+      "2024-01-31 24:00:00", "2024-01-31 24:00:01", "2024-01-31 23:60", "2024-01-31 10:00:5", "2024/01/31",
+      "2024-01-31 10:00:00.", "2024-01-31x",
+      // booleans
+      "true", "FALSE", "True", "yes", "truee",
+      // phones, emails, national ids
+      "+1 555-0100", "(555) 010-0000", "555-123-4567", "555.123.4567", "+44 (20) 7946 0958", "5550100",
+      "555 0100", "+1555 0100", "1234 5678", "(55) 1234-5678", "((555) 123-4567", "555-01000",
+      "ada@example.com", "a@b.c", "a@.bc", "a@bc.", "a b@example.com", "a@@example.com", "@example.com",
+      "ann@ex@ample.com", "123-45-6789", "123-456-789", "12-345-6789",
+      // text
+      "N/A", "hello world", "Zürich", "-", "e", "T", ":"};
+  auto sql = SqlProfiles(values);
+  std::vector<std::string> sorted = values;
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  ASSERT_EQ(sql.size(), sorted.size());
+  for (std::size_t i = 0; i < sorted.size(); ++i) {
+    ColumnProfile cpp;
+    cpp.Add(sorted[i]);
+    for (int k = kNonNull; k <= kNationalIds; ++k) {
+      auto stat = static_cast<ProfileStat>(k);
+      EXPECT_EQ(cpp.count(stat), sql[i].count(stat)) << "\"" << sorted[i] << "\": " << kCountNames[k];
+    }
+    for (ProfileStat example : {kTextExample, kLeadingZeroExample, kPhoneExample, kLongExample}) {
+      EXPECT_EQ(cpp.example(example), sql[i].example(example))
+          << "\"" << sorted[i] << "\": example " << example;
+    }
+  }
+}
+
+// Writes `bytes` to a file and compares what CsvProfiler and DuckDB's read_csv read from it.
+struct Reading {
+  std::int64_t records = 0;
+  std::vector<std::int64_t> values;  // non-NULL values per column
+};
+
+class CsvProfilerTest : public ProfileTest {
+ protected:
+  Reading Duck(const std::string& path, const CsvDialect& d, const std::vector<std::string>& names) {
+    std::string columns, counts;
+    for (const auto& n : names) {
+      columns += (columns.empty() ? "" : ", ") + QuoteSqlString(n) + ": 'VARCHAR'";
+      counts += ", count(" + engine::QuoteSqlIdentifier(n) + ")";
+    }
+    auto result =
+        conn_->Query("SELECT count(*)" + counts + " FROM read_csv(" + QuoteSqlString(path) +
+                     ", auto_detect = false, delim = " + QuoteSqlString(std::string(1, d.delimiter)) +
+                     ", quote = " + QuoteSqlString(std::string(1, d.quote)) +
+                     ", escape = " + QuoteSqlString(std::string(1, d.escape)) +
+                     ", header = " + (d.header ? "true" : "false") + ", columns = {" + columns +
+                     "}, strict_mode = true, null_padding = false)");
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    Reading r;
+    if (!result.ok()) return r;
+    auto chunk = result->Next();
+    EXPECT_TRUE(chunk.ok() && *chunk);
+    if (!chunk.ok() || !*chunk) return r;
+    r.records = (*chunk)->GetValue(0, 0).AsInt64().value_or(-1);
+    for (std::size_t i = 0; i < names.size(); ++i)
+      r.values.push_back((*chunk)->GetValue(i + 1, 0).AsInt64().value_or(-1));
+    return r;
+  }
+
+  // Feeds `bytes` in pieces of `piece` bytes.
+  static CsvProfiler Profile(const std::string& bytes, const CsvDialect& d, std::size_t piece) {
+    CsvProfiler profiler(d);
+    for (std::size_t i = 0; i < bytes.size(); i += piece)
+      profiler.Feed(std::string_view(bytes).substr(i, piece));
+    profiler.Finish();
+    return profiler;
+  }
+
+  void ExpectSameReading(const std::string& bytes, CsvDialect d, const std::vector<std::string>& names) {
+    std::string path = dir_->File("f.csv");
+    std::ofstream(path, std::ios::binary) << bytes;
+    d.columns = names.size();
+    Reading duck = Duck(path, d, names);
+    for (std::size_t piece : {std::size_t{1}, std::size_t{3}, bytes.size()}) {
+      CsvProfiler profiler = Profile(bytes, d, piece);
+      ASSERT_TRUE(profiler.trusted()) << "pieces of " << piece << ": " << bytes;
+      EXPECT_EQ(profiler.records(), duck.records) << "pieces of " << piece << ": " << bytes;
+      for (std::size_t i = 0; i < names.size(); ++i) {
+        EXPECT_EQ(profiler.columns()[i].count(kNonNull), duck.values[i])
+            << "column " << names[i] << ", pieces of " << piece << ": " << bytes;
+      }
+    }
+  }
+};
+
+TEST_F(CsvProfilerTest, ReadsTheRecordsAndValuesDuckDbReads) {
+  CsvDialect comma;
+  ExpectSameReading("a,b\n1,x\n2,\n,\n3,\"\"\n", comma, {"a", "b"});
+  ExpectSameReading("a,b\r\n1,\"x, \"\"y\"\"\"\r\n2,\"multi\nline\"\r\n", comma, {"a", "b"});
+  ExpectSameReading(
+      "\xEF\xBB\xBF"
+      "a,b\n1,2\n\n3,4",
+      comma, {"a", "b"});
+  ExpectSameReading("a\n1\n\n2\n", comma, {"a"});
+  ExpectSameReading("a,b,c\n1,2,\n", comma, {"a", "b", "c"});
+  CsvDialect semicolon{';', '\'', '\'', false, 0};
+  ExpectSameReading("1;'it''s; here'\n2;plain\n", semicolon, {"column0", "column1"});
+  CsvDialect tab{'\t', '"', '\\', true, 0};
+  ExpectSameReading("a\tb\n1\t\"say \\\"hi\\\"\"\n", tab, {"a", "b"});
+}
+
+TEST_F(CsvProfilerTest, ProfilesEveryValueOfEveryRecord) {
+  CsvDialect d;
+  d.columns = 2;
+  CsvProfiler profiler = Profile("id,zip\n1,02134\n2,10001\n3,\"00501\"\n", d, 5);
+  ASSERT_TRUE(profiler.trusted());
+  EXPECT_EQ(profiler.records(), 3);
+  EXPECT_EQ(profiler.columns()[0].count(kIntegers), 3);
+  EXPECT_EQ(profiler.columns()[1].count(kLeadingZeros), 2);
+  EXPECT_EQ(profiler.columns()[1].example(kLeadingZeroExample), "02134");
+}
+
+TEST_F(CsvProfilerTest, StopsTrustingItselfWhereDuckDbWouldRefuseTheFile) {
+  CsvDialect d;
+  d.columns = 2;
+  for (const char* bytes : {"a,b\n1,2\n3,4,5\n", "a,b\n1\n", "a,b\n1,\"open\n", "a,b\n1,x\"y\n",
+                            "a,b\n1,\"x\"y\n", "a,b\n1,2\r\n3,4\n"}) {
+    EXPECT_FALSE(Profile(bytes, d, 4).trusted()) << bytes;
+  }
+}
+
+}  // namespace
+}  // namespace lakehouse::ingest
