@@ -38,6 +38,7 @@ class DataChunk {
   Value GetValue(std::size_t column, std::size_t row) const;
 
  private:
+  friend class ArrowExport;  // reads the DuckDB handles (engine/arrow_export.h)
   std::unique_ptr<Impl> impl_;
 };
 

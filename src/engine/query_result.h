@@ -55,6 +55,7 @@ class QueryResult {
   Result<std::int64_t> RowsChanged() const;
 
  private:
+  friend class ArrowExport;  // reads the DuckDB handles (engine/arrow_export.h)
   std::unique_ptr<Impl> impl_;
 };
 

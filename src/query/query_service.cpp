@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "engine/database.h"
+#include "storage/journaled_object_store.h"
 
 namespace lakehouse::query {
 namespace {
@@ -18,14 +19,49 @@ QueryError Invalid(std::string message) {
 QueryService::QueryService(QueryOptions options, TableProvider provider)
     : options_(std::move(options)), provider_(std::move(provider)) {}
 
-Result<std::shared_ptr<SandboxDatabase>> QueryService::CurrentSandbox() {
+std::vector<const S3ObjectStore*> QueryService::DownBuckets(
+    const std::vector<const S3ObjectStore*>& buckets) const {
+  std::vector<const S3ObjectStore*> down;
+  for (const S3ObjectStore* bucket : buckets) {
+    const Status probed = bucket->Probe();
+    if (probed.code() != StatusCode::kUnavailable && probed.code() != StatusCode::kDeadlineExceeded) continue;
+    down.push_back(bucket);
+    if (options_.on_bucket_down) {
+      options_.on_bucket_down(bucket->name(), probed,
+                              options_.sandbox.rescue ? options_.sandbox.rescue->name() : std::string());
+    }
+  }
+  return down;
+}
+
+Result<std::shared_ptr<SandboxDatabase>> QueryService::CurrentSandbox(bool recheck) {
   auto tables = provider_ ? provider_() : Result<std::vector<TableSource>>(std::vector<TableSource>{});
   if (!tables.ok()) return tables.status().WithContext("cannot list the lakehouse's tables");
   std::lock_guard lock(mu_);
-  if (!sandbox_ || sandbox_->tables() != *tables) {
-    LH_ASSIGN_OR_RETURN(sandbox_, SandboxDatabase::Open(*tables, options_.sandbox));
+  const bool same_tables = sandbox_ && sandbox_->tables() == *tables;
+  if (same_tables && !recheck && sandbox_->rescued().empty()) return sandbox_;
+  std::vector<const S3ObjectStore*> down;
+  if (options_.sandbox.rescue != nullptr) {
+    // While serving from rescue, only the buckets that were down need asking again.
+    down = DownBuckets(same_tables && !recheck
+                           ? sandbox_->rescued()
+                           : SandboxDatabase::S3BucketsOf(*tables, options_.sandbox.s3_buckets));
   }
+  if (same_tables && down == sandbox_->rescued()) return sandbox_;
+  LH_ASSIGN_OR_RETURN(sandbox_, SandboxDatabase::Open(*tables, options_.sandbox, std::move(down)));
   return sandbox_;
+}
+
+StartedQuery QueryService::Begin(std::shared_ptr<SandboxDatabase> sandbox, const QueryRequest& request,
+                                 std::int64_t timeout_ms) const {
+  auto encoder = ResultEncoder::For(request.format);
+  auto connection = sandbox->Connect();
+  if (!connection.ok()) return {nullptr, QueryError{connection.status(), "", std::nullopt}};
+  auto stream =
+      std::make_unique<QueryStream>(std::move(sandbox), std::move(connection).value(), std::move(encoder),
+                                    std::chrono::milliseconds(timeout_ms), options_.max_result_rows);
+  if (auto error = stream->Begin(request.sql)) return {nullptr, std::move(error)};
+  return {std::move(stream), std::nullopt};
 }
 
 StartedQuery QueryService::Start(const QueryRequest& request) {
@@ -41,19 +77,33 @@ StartedQuery QueryService::Start(const QueryRequest& request) {
     return {nullptr, Invalid(fmt::format("timeout_ms must be between 1 and {} (query.max_timeout_ms); got {}",
                                          options_.max_timeout_ms, timeout_ms))};
   }
-  auto encoder = ResultEncoder::For(request.format);
-  if (!encoder) {
-    return {nullptr, Invalid("format arrow is not supported yet; use json, ndjson or csv")};
-  }
-  auto sandbox = request.tables ? SandboxDatabase::Open(*request.tables, options_.sandbox) : CurrentSandbox();
+  const auto open_own = [&] {
+    // Time travel: a sandbox of its own, over the rescue bucket for buckets that are down now.
+    std::vector<const S3ObjectStore*> down;
+    if (options_.sandbox.rescue != nullptr) {
+      down = DownBuckets(SandboxDatabase::S3BucketsOf(*request.tables, options_.sandbox.s3_buckets));
+    }
+    return SandboxDatabase::Open(*request.tables, options_.sandbox, std::move(down));
+  };
+  Result<std::shared_ptr<SandboxDatabase>> sandbox = request.tables ? open_own() : CurrentSandbox();
   if (!sandbox.ok()) return {nullptr, QueryError{sandbox.status(), "", std::nullopt}};
-  auto connection = (*sandbox)->Connect();
-  if (!connection.ok()) return {nullptr, QueryError{connection.status(), "", std::nullopt}};
-  auto stream = std::make_unique<QueryStream>(std::move(sandbox).value(), std::move(connection).value(),
-                                              std::move(encoder), std::chrono::milliseconds(timeout_ms),
-                                              options_.max_result_rows);
-  if (auto error = stream->Begin(request.sql)) return {nullptr, std::move(error)};
-  return {std::move(stream), std::nullopt};
+  StartedQuery started = Begin(*sandbox, request, timeout_ms);
+  if (started.error && !request.tables && options_.sandbox.rescue != nullptr &&
+      (*sandbox)->rescued().empty() &&
+      !SandboxDatabase::S3BucketsOf((*sandbox)->tables(), options_.sandbox.s3_buckets).empty()) {
+    // A bucket may have gone down since the sandbox was built: if so, the retry reads rescue.
+    auto rechecked = CurrentSandbox(/*recheck=*/true);
+    if (rechecked.ok() && *rechecked != *sandbox) {
+      sandbox = std::move(rechecked);
+      started = Begin(*sandbox, request, timeout_ms);
+    }
+  }
+  if (!started.error && options_.sandbox.rescue != nullptr) {
+    for (const S3ObjectStore* bucket : (*sandbox)->rescued()) {
+      RescueReadScope::Note(bucket->name(), options_.sandbox.rescue->name());
+    }
+  }
+  return started;
 }
 
 Result<Json> QueryService::Health() {

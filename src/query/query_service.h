@@ -7,14 +7,24 @@
 // The sandbox is rebuilt when the provider's list changes; queries in flight keep the one they
 // started on.
 //
+// Rescue: DuckDB reads S3 objects itself (httpfs), past the storage layer's rescue reads. So when
+// a rescue bucket is configured (SandboxOptions::rescue), the service probes the S3 buckets of
+// the tables (S3ObjectStore::Probe, one quick request each) when it builds a sandbox and when a
+// query over them fails; the tables over a bucket that is down then read the rescue bucket's copy
+// of the same keys, the query is retried once, and the route's RescueReadScope notes it (the
+// response says X-Lakehouse-Served-From: rescue). While a bucket is served from rescue, each
+// query probes it first, and the first query after it answers again reads the target.
+//
 // Thread-safety: all methods may be called from many threads at once.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/json.h"
 #include "common/status.h"
@@ -32,6 +42,10 @@ struct QueryOptions {
   std::int64_t timeout_ms = 30'000;            //!< deadline of a query that names none
   std::int64_t max_timeout_ms = 300'000;       //!< the largest deadline a query may ask for
   std::uint64_t max_result_rows = 10'000'000;  //!< more rows than this fail the query
+  //! Told, when a query finds an S3 bucket of the tables down, the bucket, the failure and the
+  //! bucket that serves its objects instead ("" if none); e.g. to journal it. May be empty.
+  std::function<void(const std::string& bucket, const Status& failure, const std::string& served_from)>
+      on_bucket_down{};
 };
 
 //! One query.
@@ -58,7 +72,7 @@ class QueryService {
   QueryService(QueryOptions options, TableProvider provider);
 
   //! Validates and starts `request`. Errors: InvalidArgument for empty or oversized SQL, a bad
-  //! timeout, an unsupported format (arrow, for now), several statements, or SQL that does not
+  //! timeout, several statements, or SQL that does not
   //! parse or bind; PermissionDenied for a statement that is not a read-only query or that
   //! touches anything outside the served tables; DeadlineExceeded if time ran out; whatever the
   //! provider or the engine returned if the tables cannot be served.
@@ -70,8 +84,15 @@ class QueryService {
   const QueryOptions& options() const { return options_; }
 
  private:
-  //! The sandbox for the provider's current tables, rebuilt if they changed.
-  Result<std::shared_ptr<SandboxDatabase>> CurrentSandbox();
+  //! The sandbox for the provider's current tables, rebuilt if they changed or if the set of
+  //! buckets that are down changed. `recheck`: probe every S3 bucket of the tables, not only
+  //! those already served from rescue.
+  Result<std::shared_ptr<SandboxDatabase>> CurrentSandbox(bool recheck = false);
+  //! The buckets of `buckets` that do not answer now (reported to on_bucket_down).
+  std::vector<const S3ObjectStore*> DownBuckets(const std::vector<const S3ObjectStore*>& buckets) const;
+  //! Connects to `sandbox` and begins `request` on it.
+  StartedQuery Begin(std::shared_ptr<SandboxDatabase> sandbox, const QueryRequest& request,
+                     std::int64_t timeout_ms) const;
 
   const QueryOptions options_;
   const TableProvider provider_;

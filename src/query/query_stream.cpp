@@ -109,8 +109,9 @@ bool QueryStream::Read(std::string& out, std::size_t min_bytes) {
   if (finished_ || !result_) return false;
   const std::size_t start = out.size();
   if (!began_output_) {
-    encoder_->Begin(result_->columns(), out);
+    encoder_->BeginResult(*result_, out);
     began_output_ = true;
+    if (auto failed = encoder_->TakeError()) return Fail(std::move(*failed), out);
   }
   while (out.size() - start < min_bytes) {
     if (std::chrono::steady_clock::now() >= deadline_) {
@@ -123,6 +124,7 @@ bool QueryStream::Read(std::string& out, std::size_t min_bytes) {
     if (!chunk.ok()) return Fail(QueryError::FromEngine(chunk.status()), out);
     if (!chunk->has_value()) {
       encoder_->End(rows_, ElapsedMs(), out);
+      if (auto failed = encoder_->TakeError()) return Fail(std::move(*failed), out);
       finished_ = true;
       result_.reset();
       return false;
@@ -137,6 +139,7 @@ bool QueryStream::Read(std::string& out, std::size_t min_bytes) {
                   out);
     }
     encoder_->Rows(data, out);
+    if (auto failed = encoder_->TakeError()) return Fail(std::move(*failed), out);
     rows_ += data.size();
   }
   return true;

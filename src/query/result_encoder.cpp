@@ -7,6 +7,8 @@
 #include <type_traits>
 #include <variant>
 
+#include "query/arrow_result_encoder.h"
+
 namespace lakehouse::query {
 namespace {
 
@@ -224,7 +226,7 @@ std::unique_ptr<ResultEncoder> ResultEncoder::For(ResultFormat format) {
     case ResultFormat::kNdjson: return std::make_unique<NdjsonEncoder>();
     case ResultFormat::kCsv: return std::make_unique<CsvEncoder>();
     case ResultFormat::kTable: return std::make_unique<TableEncoder>();
-    case ResultFormat::kArrow: return nullptr;
+    case ResultFormat::kArrow: return NewArrowResultEncoder();
   }
   return nullptr;
 }

@@ -31,7 +31,7 @@ enum class ResultFormat {
   kNdjson,  //!< {"columns"} line, one JSON array per row, {"row_count", "elapsed_ms"} line
   kCsv,     //!< header line, RFC 4180 quoting
   kTable,   //!< aligned text for people (the CLI)
-  kArrow,   //!< Arrow IPC stream: not supported yet (ParseResultFormat accepts it, Start rejects it)
+  kArrow,   //!< Arrow IPC stream (query/arrow_result_encoder.h)
 };
 
 //! "json", "ndjson", "csv", "table" or "arrow"; nullopt for anything else.
@@ -39,7 +39,7 @@ std::optional<ResultFormat> ParseResultFormat(std::string_view name);
 
 class ResultEncoder {
  public:
-  //! The encoder for `format`; nullptr for kArrow.
+  //! The encoder for `format`.
   static std::unique_ptr<ResultEncoder> For(ResultFormat format);
   virtual ~ResultEncoder() = default;
 
@@ -47,12 +47,20 @@ class ResultEncoder {
   virtual std::string_view content_type() const = 0;
   //! Writes what precedes the rows.
   virtual void Begin(const std::vector<engine::Column>& columns, std::string& out) = 0;
+  //! Writes what precedes the rows, for encoders that need the DuckDB result itself (Arrow);
+  //! by default Begin(result.columns()). QueryStream begins through this.
+  virtual void BeginResult(const engine::QueryResult& result, std::string& out) {
+    Begin(result.columns(), out);
+  }
   //! Writes the rows of `chunk`.
   virtual void Rows(const engine::DataChunk& chunk, std::string& out) = 0;
   //! Writes what follows the rows.
   virtual void End(std::uint64_t row_count, std::int64_t elapsed_ms, std::string& out) = 0;
   //! Writes an in-band error after partial output, where the format has a way to say it.
   virtual void Fail(const QueryError& error, std::string& out) = 0;
+  //! An error the encoder itself ran into (e.g. a type with no Arrow form), once; the stream
+  //! then fails with it. Text formats never have one.
+  virtual std::optional<QueryError> TakeError() { return std::nullopt; }
 };
 
 //! A value as JSON text (see the file comment).

@@ -17,29 +17,66 @@ std::string Lower(std::string text) {
   return text;
 }
 
+// The S3 bucket of `s3_buckets` that `uri` (s3://<remote bucket>/<key>) is in, or null.
+const S3ObjectStore* BucketOf(const std::string& uri, const std::vector<const S3ObjectStore*>& s3_buckets) {
+  for (const S3ObjectStore* bucket : s3_buckets) {
+    if (uri.starts_with("s3://" + bucket->options().bucket + "/")) return bucket;
+  }
+  return nullptr;
+}
+
 // What read_parquet is given for `uri`: a local path, or an s3:// URI of a configured S3 bucket
-// (recorded in `used`, so that the sandbox gets that bucket's credentials and no others).
-Result<std::string> SandboxPath(const std::string& uri, const std::vector<const S3ObjectStore*>& s3_buckets,
+// (recorded in `used`, so that the sandbox gets that bucket's credentials and no others). The
+// objects of a `rescued` bucket are read under the same key from the rescue bucket.
+Result<std::string> SandboxPath(const std::string& uri, const SandboxOptions& options,
+                                const std::vector<const S3ObjectStore*>& rescued,
                                 std::vector<const S3ObjectStore*>& used) {
   if (!uri.starts_with("s3://")) return LocalParquetPath(uri);
-  for (const S3ObjectStore* bucket : s3_buckets) {
-    if (uri.starts_with("s3://" + bucket->options().bucket + "/")) {
-      if (std::find(used.begin(), used.end(), bucket) == used.end()) used.push_back(bucket);
-      return uri;
-    }
+  const S3ObjectStore* bucket = BucketOf(uri, options.s3_buckets);
+  if (bucket == nullptr) {
+    return Status::InvalidArgument("'" + uri +
+                                   "' is in no configured S3 bucket; the sandbox reads only those");
   }
-  return Status::InvalidArgument("'" + uri + "' is in no configured S3 bucket; the sandbox reads only those");
+  if (std::find(rescued.begin(), rescued.end(), bucket) != rescued.end()) {
+    if (options.rescue == nullptr) {
+      return Status::FailedPrecondition("bucket '" + bucket->name() +
+                                        "' is down and no rescue bucket is configured; bring it back, or "
+                                        "configure [storage.buckets.rescue]");
+    }
+    const std::string key = uri.substr(("s3://" + bucket->options().bucket + "/").size());
+    LH_ASSIGN_OR_RETURN(std::string rescue_uri, options.rescue->Uri(key));
+    return SandboxPath(rescue_uri, options, {}, used);
+  }
+  if (std::find(used.begin(), used.end(), bucket) == used.end()) used.push_back(bucket);
+  return uri;
 }
 
 }  // namespace
 
-SandboxDatabase::SandboxDatabase(std::vector<TableSource> tables, std::unique_ptr<engine::Database> database)
-    : tables_(std::move(tables)), database_(std::move(database)) {}
+SandboxDatabase::SandboxDatabase(std::vector<TableSource> tables, std::vector<const S3ObjectStore*> rescued,
+                                 std::unique_ptr<engine::Database> database)
+    : tables_(std::move(tables)), rescued_(std::move(rescued)), database_(std::move(database)) {}
+
+std::vector<const S3ObjectStore*> SandboxDatabase::S3BucketsOf(
+    const std::vector<TableSource>& tables, const std::vector<const S3ObjectStore*>& s3_buckets) {
+  std::vector<const S3ObjectStore*> out;
+  for (const auto& table : tables) {
+    for (const auto* uris : {&table.parquet_uris, &table.delta_uris}) {
+      for (const auto& uri : *uris) {
+        const S3ObjectStore* bucket = BucketOf(uri, s3_buckets);
+        if (bucket != nullptr && std::find(out.begin(), out.end(), bucket) == out.end())
+          out.push_back(bucket);
+      }
+    }
+  }
+  return out;
+}
 
 Result<engine::Connection> SandboxDatabase::Connect() { return engine::Connection::Open(*database_); }
 
 Result<std::shared_ptr<SandboxDatabase>> SandboxDatabase::Open(const std::vector<TableSource>& tables,
-                                                               const SandboxOptions& options) {
+                                                               const SandboxOptions& options,
+                                                               std::vector<const S3ObjectStore*> rescued) {
   std::string views;
   std::string allowed;
   std::set<std::string> names;
@@ -50,26 +87,44 @@ Result<std::shared_ptr<SandboxDatabase>> SandboxDatabase::Open(const std::vector
       return Status::InvalidArgument("two tables to serve are both named '" + table.name +
                                      "' (names are case-insensitive in SQL)");
     }
-    if (table.parquet_uris.empty()) continue;
+    if (table.parquet_uris.empty() && table.json_uris.empty()) continue;
     std::vector<std::string> base_paths;
     std::vector<std::string> delta_paths;
-    for (const auto* uris : {&table.parquet_uris, &table.delta_uris}) {
+    std::vector<std::string> json_paths;
+    for (const auto* uris : {&table.parquet_uris, &table.delta_uris, &table.json_uris}) {
       for (const auto& uri : *uris) {
-        auto path = SandboxPath(uri, options.s3_buckets, s3_used);
+        auto path = SandboxPath(uri, options, rescued, s3_used);
         if (!path.ok()) return path.status().WithContext("table '" + table.name + "'");
         allowed += (allowed.empty() ? "" : ", ") + engine::QuoteSqlString(*path);
-        (uris == &table.parquet_uris ? base_paths : delta_paths).push_back(*path);
+        (uris == &table.parquet_uris ? base_paths
+         : uris == &table.delta_uris ? delta_paths
+                                     : json_paths)
+            .push_back(*path);
       }
     }
     if (!table.json_columns.empty()) {
-      std::string files, columns;
-      for (const auto& path : base_paths) files += (files.empty() ? "" : ", ") + engine::QuoteSqlString(path);
+      auto list = [](const std::vector<std::string>& paths) {
+        std::string out;
+        for (const auto& path : paths) out += (out.empty() ? "" : ", ") + engine::QuoteSqlString(path);
+        return out;
+      };
+      std::string column_names, columns;
       for (const auto& [name, type] : table.json_columns) {
+        column_names += (column_names.empty() ? "" : ", ") + engine::QuoteSqlIdentifier(name);
         columns += (columns.empty() ? "" : ", ") + engine::QuoteSqlString(name) + ": " +
                    engine::QuoteSqlString(type);
       }
-      views += "CREATE VIEW " + engine::QuoteSqlIdentifier(table.name) + " AS SELECT * FROM read_json([" +
-               files + "], format = 'newline_delimited', columns = {" + columns + "});\n";
+      std::vector<std::string> parts;
+      if (!base_paths.empty())
+        parts.push_back("SELECT " + column_names + " FROM read_parquet([" + list(base_paths) + "])");
+      if (!json_paths.empty()) {
+        parts.push_back("SELECT " + column_names + " FROM read_json([" + list(json_paths) +
+                        "], format = 'newline_delimited', columns = {" + columns + "})");
+      }
+      std::string rows = parts[0];
+      if (parts.size() > 1) rows += " UNION ALL " + parts[1];
+      views += "CREATE VIEW " + engine::QuoteSqlIdentifier(table.name) + " AS SELECT * FROM (" + rows + ")" +
+               (table.row_filter.empty() ? "" : " WHERE " + table.row_filter) + ";\n";
       continue;
     }
     views += "CREATE VIEW " + engine::QuoteSqlIdentifier(table.name) + " AS SELECT * FROM " +
@@ -103,7 +158,8 @@ Result<std::shared_ptr<SandboxDatabase>> SandboxDatabase::Open(const std::vector
       "SET GLOBAL errors_as_json = true;\n"
       "SET lock_configuration = true;\n";
   LH_RETURN_IF_ERROR(setup.Execute(lockdown).WithContext("cannot lock down the query sandbox"));
-  return std::shared_ptr<SandboxDatabase>(new SandboxDatabase(tables, std::move(database)));
+  return std::shared_ptr<SandboxDatabase>(
+      new SandboxDatabase(tables, std::move(rescued), std::move(database)));
 }
 
 }  // namespace lakehouse::query

@@ -33,6 +33,10 @@ struct SandboxOptions {
   //! S3 buckets whose objects tables may name as s3://<remote bucket>/<key>; each one that a
   //! table uses gets a DuckDB secret with its credentials. Not owned; must outlive the sandbox.
   std::vector<const S3ObjectStore*> s3_buckets;
+  //! The rescue bucket's real store (local or S3), or null. Tables over the objects of a bucket
+  //! passed to Open as `rescued` read the same keys from here instead. Not owned; must outlive
+  //! the sandbox. An S3 rescue bucket must also be in s3_buckets (for its credentials).
+  const ObjectStore* rescue = nullptr;
 };
 
 class SandboxDatabase {
@@ -41,8 +45,16 @@ class SandboxDatabase {
   //! unreadable table, a path that is neither local and absolute nor an s3:// URI of one of
   //! options.s3_buckets, or a bad option; the message names the table. Tables without files are
   //! skipped (they have no schema to show). Only the tables' own files (and objects) are readable.
+  //! `rescued`: S3 buckets (of options.s3_buckets) that are down; their objects are read from
+  //! options.rescue (FailedPrecondition if it is null). The rescue bucket must hold copies under
+  //! the same keys, or the tables over them fail to open with the engine's error.
   static Result<std::shared_ptr<SandboxDatabase>> Open(const std::vector<TableSource>& tables,
-                                                       const SandboxOptions& options);
+                                                       const SandboxOptions& options,
+                                                       std::vector<const S3ObjectStore*> rescued = {});
+
+  //! The S3 buckets of `s3_buckets` that hold objects of `tables`, each once.
+  static std::vector<const S3ObjectStore*> S3BucketsOf(const std::vector<TableSource>& tables,
+                                                       const std::vector<const S3ObjectStore*>& s3_buckets);
 
   //! A new connection for one query. Thread-safe.
   Result<engine::Connection> Connect();
@@ -50,10 +62,15 @@ class SandboxDatabase {
   //! The tables this sandbox serves, as given.
   const std::vector<TableSource>& tables() const { return tables_; }
 
+  //! The buckets whose objects this sandbox reads from the rescue bucket, as given to Open.
+  const std::vector<const S3ObjectStore*>& rescued() const { return rescued_; }
+
  private:
-  SandboxDatabase(std::vector<TableSource> tables, std::unique_ptr<engine::Database> database);
+  SandboxDatabase(std::vector<TableSource> tables, std::vector<const S3ObjectStore*> rescued,
+                  std::unique_ptr<engine::Database> database);
 
   std::vector<TableSource> tables_;
+  std::vector<const S3ObjectStore*> rescued_;
   std::unique_ptr<engine::Database> database_;
 };
 

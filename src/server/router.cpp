@@ -74,6 +74,8 @@ HttpResponse Router::Dispatch(HttpRequest& request) const {
       // Every route says when its reads were answered by the rescue bucket
       // (storage/journaled_object_store.h).
       RescueReadScope rescued;
+      // Bucket failures journaled while handling carry this request's id (GET /storage/errors).
+      RequestIdScope request_scope(request.request_id);
       HttpResponse response = route.handler(request);
       if (rescued.served()) {
         response.headers.emplace_back("X-Lakehouse-Served-From", "rescue");

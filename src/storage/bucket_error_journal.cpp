@@ -53,9 +53,9 @@ bool Matches(const Json& record, const BucketErrorQuery& query) {
 }  // namespace
 
 const std::vector<std::string>& BucketErrorJournal::Operations() {
-  static const std::vector<std::string> kOps = {"put",   "put_if_absent", "get",         "get_range",
-                                                "head",  "list",          "delete",      "new_writer",
-                                                "write", "commit",        "health_probe"};
+  static const std::vector<std::string> kOps = {"put",   "put_if_absent", "get",          "get_range",
+                                                "head",  "list",          "delete",       "new_writer",
+                                                "write", "commit",        "health_probe", "query_read"};
   return kOps;
 }
 
@@ -96,6 +96,21 @@ std::string BucketErrorJournal::Scrub(std::string_view text) const {
   return out;
 }
 
+namespace {
+thread_local RequestIdScope* innermost_request = nullptr;
+}  // namespace
+
+RequestIdScope::RequestIdScope(std::string request_id)
+    : outer_(innermost_request), request_id_(std::move(request_id)) {
+  innermost_request = this;
+}
+
+RequestIdScope::~RequestIdScope() { innermost_request = outer_; }
+
+std::string_view RequestIdScope::Current() {
+  return innermost_request == nullptr ? std::string_view() : std::string_view(innermost_request->request_id_);
+}
+
 void BucketErrorJournal::Record(std::string_view bucket, std::string_view op, std::string_view key,
                                 const Status& failure, std::string_view served_from) {
   static std::atomic<std::uint64_t> sequence{0};
@@ -109,6 +124,9 @@ void BucketErrorJournal::Record(std::string_view bucket, std::string_view op, st
                  {"code", std::string(StatusCodeName(failure.code()))},
                  {"message", Scrub(failure.message())}};
   if (!served_from.empty()) record["served_from"] = std::string(served_from);
+  if (const std::string_view request_id = RequestIdScope::Current(); !request_id.empty()) {
+    record["request_id"] = std::string(request_id);
+  }
   // Warn, not error: the caller gets the failure and decides how bad it is.
   log::Warn("bucket operation failed", record);
   if (Status appended = log_->Append(ToJsonText(record)); !appended.ok()) {

@@ -41,6 +41,24 @@ struct BucketErrorQuery {
   std::size_t limit = 100;                                           //!< at most this many
 };
 
+//! Tags every failure journaled on this thread while the scope lives with `request_id` (the HTTP
+//! request that caused it; the server opens one per request, server/router.cpp). Scopes nest; the
+//! innermost wins. Work handed to other threads is not tagged. Each thread has its own scopes.
+class RequestIdScope {
+ public:
+  explicit RequestIdScope(std::string request_id);
+  ~RequestIdScope();
+  RequestIdScope(const RequestIdScope&) = delete;
+  RequestIdScope& operator=(const RequestIdScope&) = delete;
+
+  //! The request id of the innermost scope on this thread, or "" outside any.
+  static std::string_view Current();
+
+ private:
+  RequestIdScope* outer_;
+  std::string request_id_;
+};
+
 class BucketErrorJournal {
  public:
   //! The operation names a record can carry (ObjectStore methods plus the writer's steps).
@@ -57,7 +75,8 @@ class BucketErrorJournal {
 
   //! Journals one failure of `op` on `bucket` (key may be empty). Never fails: if the record
   //! cannot be buffered the reason is logged. `served_from` names the bucket that answered
-  //! instead (the rescue bucket), if any.
+  //! instead (the rescue bucket), if any. The record carries "request_id" when a RequestIdScope
+  //! is open on this thread.
   void Record(std::string_view bucket, std::string_view op, std::string_view key, const Status& failure,
               std::string_view served_from = {});
 

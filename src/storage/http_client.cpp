@@ -143,7 +143,8 @@ Result<HttpClientResponse> HttpClient::Send(const HttpClientRequest& request) {
     return Status::InvalidArgument(
         fmt::format("{}: '{}' is not an http:// or https:// URL; fix the endpoint", service_, request.url));
   }
-  const int attempts = std::max(1, options_.max_attempts);
+  const int attempts = std::max(1, request.max_attempts > 0 ? request.max_attempts : options_.max_attempts);
+  const std::string_view body = request.body_view ? *request.body_view : std::string_view(request.body);
   for (int attempt = 1;; ++attempt) {
     HttpClientResponse response;
     response.attempts = attempt;
@@ -171,11 +172,20 @@ Result<HttpClientResponse> HttpClient::Send(const HttpClientRequest& request) {
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &OnHeader);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
-    if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.c_str());
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    if (request.sigv4 != nullptr) {
+      curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, request.sigv4->provider.c_str());
+      curl_easy_setopt(curl, CURLOPT_USERNAME, request.sigv4->access_key.c_str());
+      curl_easy_setopt(curl, CURLOPT_PASSWORD, request.sigv4->secret_key.c_str());
     }
-    if (request.method != "GET" && request.method != "POST") {
+    if (request.method == "HEAD") {
+      curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    } else if (!body.empty() || request.method == "POST" || request.method == "PUT") {
+      // POSTFIELDS (not a read callback): libcurl then hashes exactly these bytes into a SigV4
+      // signature.
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.empty() ? "" : body.data());
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    }
+    if (request.method != "GET" && request.method != "POST" && request.method != "HEAD") {
       curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     }
     const CURLcode code = curl_easy_perform(curl);
@@ -198,13 +208,13 @@ Result<HttpClientResponse> HttpClient::Send(const HttpClientRequest& request) {
       if (code == CURLE_OPERATION_TIMEDOUT) {
         return Status::DeadlineExceeded(fmt::format(
             "{}: no answer within the time limit after {} attempt(s) ({}); the server is overloaded or "
-            "unreachable: retry later, or raise the profile's timeout_ms",
-            service_, attempt, curl_message));
+            "unreachable: retry later, or raise {}",
+            service_, attempt, curl_message, options_.timeout_hint));
       }
       return Status::Unavailable(
           fmt::format("{}: cannot be reached after {} attempt(s) ({}); check that the server is running and "
-                      "that the profile's endpoint is right",
-                      service_, attempt, curl_message));
+                      "that {} is right",
+                      service_, attempt, curl_message, options_.endpoint_hint));
     }
     const auto wait = impl_->Backoff(options_, attempt);
     log::Warn("http request failed, retrying",

@@ -9,15 +9,13 @@
 #include <ctime>
 #include <limits>
 #include <map>
-#include <mutex>
 #include <pugixml.hpp>
-#include <random>
 #include <sstream>
-#include <thread>
 #include <utility>
 
 #include "common/log.h"
 #include "common/sha256.h"
+#include "storage/http_client.h"
 #include "storage/object_key.h"
 
 namespace lakehouse {
@@ -61,17 +59,7 @@ std::chrono::system_clock::time_point ParseIso8601(const std::string& text) {
   return std::chrono::system_clock::from_time_t(timegm(&tm)) + std::chrono::milliseconds(millis);
 }
 
-struct HttpResponse {
-  long status = 0;
-  std::string body;
-  std::map<std::string, std::string> headers;  // lower-case names
-  int attempts = 0;
-
-  std::string Header(const std::string& name) const {
-    const auto it = headers.find(name);
-    return it == headers.end() ? std::string() : it->second;
-  }
-};
+using HttpResponse = HttpClientResponse;
 
 // An S3 error document: <Error><Code>..</Code><Message>..</Message></Error>.
 struct S3Error {
@@ -104,56 +92,6 @@ S3Error ParseS3Error(const HttpResponse& response) {
   return error;
 }
 
-bool IsRetryableTransport(CURLcode code) {
-  switch (code) {
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_OPERATION_TIMEDOUT:
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM: return true;
-    default: return false;
-  }
-}
-
-size_t AppendBody(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
-  return size * count;
-}
-
-size_t CollectHeader(char* data, size_t size, size_t count, void* user) {
-  auto* headers = static_cast<std::map<std::string, std::string>*>(user);
-  std::string_view line(data, size * count);
-  if (line.starts_with("HTTP/")) {
-    headers->clear();  // a new response (e.g. after a redirect or 100 Continue)
-    return size * count;
-  }
-  const size_t colon = line.find(':');
-  if (colon == std::string_view::npos) return size * count;
-  std::string name(line.substr(0, colon));
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-  std::string_view value = line.substr(colon + 1);
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
-    value.remove_suffix(1);
-  }
-  (*headers)[name] = std::string(value);
-  return size * count;
-}
-
-struct CurlList {
-  curl_slist* list = nullptr;
-  CurlList() = default;
-  CurlList(const CurlList&) = delete;
-  CurlList& operator=(const CurlList&) = delete;
-  ~CurlList() { curl_slist_free_all(list); }
-  void Add(const std::string& header) { list = curl_slist_append(list, header.c_str()); }
-};
-
 }  // namespace
 
 // One request to the remote bucket.
@@ -174,11 +112,8 @@ class S3ObjectStore::Impl {
         credentials_(std::move(credentials)),
         scheme_(std::move(scheme)),
         host_(std::move(host)),
-        sigv4_("aws:amz:" + options_.region + ":s3") {}
-
-  ~Impl() {
-    for (CURL* handle : idle_) curl_easy_cleanup(handle);
-  }
+        sigv4_{"aws:amz:" + options_.region + ":s3", credentials_.access_key, credentials_.secret_key},
+        client_(Where(), ClientOptions(options_)) {}
 
   const std::string& name() const { return name_; }
   const S3Options& options() const { return options_; }
@@ -211,48 +146,42 @@ class S3ObjectStore::Impl {
     return url;
   }
 
-  // Sends `request`, retrying transport failures and 5xx answers with backoff. Returns the
-  // final HTTP response whatever its status, or a Status if no response came at all.
-  Result<HttpResponse> Send(const S3Request& request, std::string_view op) {
-    const int attempts = std::max(1, options_.max_attempts);
-    const std::string payload_hash = Sha256::Of(request.body);
-    for (int attempt = 1;; ++attempt) {
-      HttpResponse response;
-      CURLcode code = CURLE_OK;
-      std::string curl_message;
-      PerformOnce(request, payload_hash, response, code, curl_message);
-      response.attempts = attempt;
-      const bool transport_failed = code != CURLE_OK;
-      const bool retryable = transport_failed ? IsRetryableTransport(code) : response.status >= 500;
-      if (!retryable || attempt >= attempts) {
-        if (!transport_failed) return response;
-        const std::string what = fmt::format("{}: {} {}{}", Where(), op, request.key.empty() ? "" : "'",
-                                             request.key.empty() ? "" : request.key + "'");
-        if (code == CURLE_OPERATION_TIMEDOUT) {
-          return Status::DeadlineExceeded(
-              fmt::format("{}: timed out after {} attempt(s) ({}); the endpoint is slow or unreachable, "
-                          "retry later or raise "
-                          "the bucket's request_timeout_ms",
-                          what, attempt, curl_message));
-        }
-        return Status::Unavailable(
-            fmt::format("{}: the endpoint cannot be reached after {} attempt(s) ({}); check that the server "
-                        "is running and "
-                        "that the bucket's endpoint is right",
-                        what, attempt, curl_message));
-      }
-      const std::string cause = transport_failed
-                                    ? curl_message
-                                    : fmt::format("HTTP {} {}", response.status, ParseS3Error(response).code);
-      const auto wait = Backoff(attempt);
-      log::Warn("s3 request failed, retrying", Json{{"bucket", name_},
-                                                    {"op", std::string(op)},
-                                                    {"key", request.key},
-                                                    {"attempt", attempt},
-                                                    {"cause", cause},
-                                                    {"wait_ms", wait.count()}});
-      std::this_thread::sleep_for(wait);
+  // Sends `request` through the one HTTP client (storage/http_client.h), which retries transport
+  // failures and 5xx answers with backoff. Returns the final HTTP response whatever its status,
+  // or a Status if no response came at all. `max_attempts` > 0 overrides the bucket's.
+  Result<HttpResponse> Send(const S3Request& request, std::string_view op, int max_attempts = 0) {
+    HttpClientRequest http;
+    http.method = request.method;
+    http.url = Url(request);
+    http.sigv4 = &sigv4_;
+    http.max_attempts = max_attempts;
+    http.headers.push_back("x-amz-content-sha256: " + Sha256::Of(request.body));
+    if (options_.clock_offset_seconds != 0) {
+      // libcurl signs with a request time the caller supplies in X-Amz-Date.
+      const std::time_t now = std::time(nullptr) + options_.clock_offset_seconds;
+      std::tm utc{};
+      gmtime_r(&now, &utc);
+      char stamp[32];
+      std::strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &utc);
+      http.headers.push_back(std::string("X-Amz-Date: ") + stamp);
     }
+    bool has_content_type = false;
+    for (const std::string& header : request.headers) {
+      http.headers.push_back(header);
+      if (header.starts_with("Content-Type:")) has_content_type = true;
+    }
+    if (request.has_body) {
+      if (!has_content_type) http.headers.emplace_back("Content-Type: application/octet-stream");
+      http.body_view = request.body;
+    }
+    Result<HttpResponse> response = client_.Send(http);
+    if (response.ok()) return response;
+    // The client's message starts with Where(); insert the operation and the key after it.
+    const std::string& message = response.status().message();
+    const std::string what = request.key.empty() ? fmt::format("{}: {}", Where(), op)
+                                                 : fmt::format("{}: {} '{}'", Where(), op, request.key);
+    const std::string rest = message.starts_with(Where()) ? message.substr(Where().size()) : ": " + message;
+    return Status(response.status().code(), what + rest);
   }
 
   // The Status for a response that is not a success; `key` may be empty.
@@ -289,11 +218,11 @@ class S3ObjectStore::Impl {
                       what, name_, name_));
     }
     if (c == "RequestTimeTooSkewed") {
-      return Status::FailedPrecondition(
-          fmt::format("{}: this machine's clock differs from the server's by too much "
-                      "(RequestTimeTooSkewed); synchronise "
-                      "the clock (e.g. with NTP) and retry",
-                      what));
+      return Status::FailedPrecondition(fmt::format(
+          "{}: clock skew: the clock of this machine differs from the storage server's by more "
+          "than the server allows (RequestTimeTooSkewed){}; fix NTP (time synchronisation) on this "
+          "machine or on the server, then retry",
+          what, server_says));
     }
     if (c == "AccessDenied") {
       return Status::PermissionDenied(
@@ -405,93 +334,16 @@ class S3ObjectStore::Impl {
   }
 
  private:
-  std::chrono::milliseconds Backoff(int attempt) {
-    const int64_t cap = std::min<int64_t>(options_.backoff_max_ms,
-                                          int64_t{options_.backoff_initial_ms} << std::min(attempt - 1, 20));
-    std::lock_guard lock(mutex_);
-    std::uniform_int_distribution<int64_t> pick(0, std::max<int64_t>(cap, 0));
-    return std::chrono::milliseconds(pick(random_));
-  }
-
-  CURL* TakeHandle() {
-    {
-      std::lock_guard lock(mutex_);
-      if (!idle_.empty()) {
-        CURL* handle = idle_.back();
-        idle_.pop_back();
-        return handle;
-      }
-    }
-    return curl_easy_init();
-  }
-
-  void ReturnHandle(CURL* handle) {
-    std::lock_guard lock(mutex_);
-    idle_.push_back(handle);
-  }
-
-  void PerformOnce(const S3Request& request, const std::string& payload_hash, HttpResponse& response,
-                   CURLcode& code, std::string& message) {
-    CURL* curl = TakeHandle();
-    if (curl == nullptr) {
-      code = CURLE_OUT_OF_MEMORY;
-      message = "cannot create a curl handle";
-      return;
-    }
-    curl_easy_reset(curl);
-    char error_buffer[CURL_ERROR_SIZE] = {0};
-    const std::string url = Url(request);
-    CurlList headers;
-    headers.Add("x-amz-content-sha256: " + payload_hash);
-    if (options_.clock_offset_seconds != 0) {
-      // libcurl signs with a request time the caller supplies in X-Amz-Date.
-      const std::time_t now = std::time(nullptr) + options_.clock_offset_seconds;
-      std::tm utc{};
-      gmtime_r(&now, &utc);
-      char stamp[32];
-      std::strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &utc);
-      headers.Add(std::string("X-Amz-Date: ") + stamp);
-    }
-    bool has_content_type = false;
-    for (const std::string& header : request.headers) {
-      headers.Add(header);
-      if (header.starts_with("Content-Type:")) has_content_type = true;
-    }
-    if (request.has_body && !has_content_type) headers.Add("Content-Type: application/octet-stream");
-
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
-    curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, sigv4_.c_str());
-    curl_easy_setopt(curl, CURLOPT_USERNAME, credentials_.access_key.c_str());
-    curl_easy_setopt(curl, CURLOPT_PASSWORD, credentials_.secret_key.c_str());
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout_ms));
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.request_timeout_ms));
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.list);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &AppendBody);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &CollectHeader);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
-    if (request.method == "HEAD") {
-      curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
-    } else if (request.has_body) {
-      // POSTFIELDS (not a read callback) so that libcurl hashes exactly these bytes into the signature.
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.empty() ? "" : request.body.data());
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-      curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    } else if (request.method != "GET") {
-      curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    }
-    code = curl_easy_perform(curl);
-    if (code == CURLE_OK) {
-      curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
-    } else {
-      message = error_buffer[0] != '\0' ? std::string(error_buffer) : std::string(curl_easy_strerror(code));
-    }
-    // The handle keeps pointers to this call's locals; clear them before it is reused.
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
-    ReturnHandle(curl);
+  static HttpClientOptions ClientOptions(const S3Options& options) {
+    HttpClientOptions client;
+    client.connect_timeout_ms = options.connect_timeout_ms;
+    client.request_timeout_ms = options.request_timeout_ms;
+    client.max_attempts = options.max_attempts;
+    client.backoff_initial_ms = options.backoff_initial_ms;
+    client.backoff_max_ms = options.backoff_max_ms;
+    client.endpoint_hint = "the bucket's endpoint";
+    client.timeout_hint = "the bucket's request_timeout_ms";
+    return client;
   }
 
   std::string name_;
@@ -499,11 +351,8 @@ class S3ObjectStore::Impl {
   AccessKeyPair credentials_;
   std::string scheme_;
   std::string host_;  // host[:port]
-  std::string sigv4_;
-
-  std::mutex mutex_;  // guards idle_ and random_
-  std::vector<CURL*> idle_;
-  std::mt19937_64 random_{std::random_device{}()};
+  HttpAwsSigV4 sigv4_;
+  HttpClient client_;  // after sigv4_ and the options: built from them
 };
 
 namespace {
@@ -596,8 +445,6 @@ class S3ObjectWriter final : public ObjectWriter {
 
 Result<std::unique_ptr<S3ObjectStore>> S3ObjectStore::Open(std::string name, S3Options options,
                                                            AccessKeyPair credentials) {
-  static std::once_flag curl_init;
-  std::call_once(curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   const curl_version_info_data* version = curl_version_info(CURLVERSION_NOW);
   if (version->version_num < kMinCurlVersion) {
     return Status::FailedPrecondition(fmt::format(
@@ -730,6 +577,14 @@ Result<ObjectInfo> S3ObjectStore::Head(std::string_view key) {
       return impl_->ErrorFor("head", key, *bucket_answer);
     }
   }
+  if (response.status == 403 && response.Header("x-minio-error-code").empty()) {
+    // Nor can it tell wrong credentials from clock skew: a one-byte GET carries the error document.
+    S3Request probe;
+    probe.key = std::string(key);
+    probe.headers.emplace_back("Range: bytes=0-0");
+    Result<HttpResponse> explained = impl_->Send(probe, "head");
+    if (explained.ok() && explained->status == 403) return impl_->ErrorFor("head", key, *explained);
+  }
   if (response.status < 200 || response.status >= 300) return impl_->ErrorFor("head", key, response);
   ObjectInfo info;
   info.key = std::string(key);
@@ -797,6 +652,15 @@ Result<std::unique_ptr<ObjectWriter>> S3ObjectStore::NewWriter(std::string_view 
 Result<std::string> S3ObjectStore::Uri(std::string_view key) const {
   LH_RETURN_IF_ERROR(ValidateObjectKey(key));
   return fmt::format("s3://{}/{}", options_.bucket, key);
+}
+
+Status S3ObjectStore::Probe() const {
+  S3Request request;
+  request.method = "HEAD";
+  LH_ASSIGN_OR_RETURN(HttpResponse response, impl_->Send(request, "probe", 1));
+  if (response.status >= 200 && response.status < 300) return Status::OK();
+  if (response.status == 404) response.headers["x-minio-error-code"] = "NoSuchBucket";
+  return impl_->ErrorFor("probe", "", response);
 }
 
 Status S3ObjectStore::CreateBucket() {

@@ -1,6 +1,7 @@
 // S3ObjectStore: a bucket kept in an S3-compatible object store (AWS S3, MinIO, ...).
 //
-// Requests go over libcurl, signed with libcurl's built-in AWS Signature Version 4. The object
+// Requests go through the one HTTP client (storage/http_client.h: pooled libcurl handles, one
+// retry policy), signed with libcurl's built-in AWS Signature Version 4. The object
 // with key "a/b" is the S3 object "a/b" of the remote bucket. S3 publishes every object
 // atomically, so the ObjectStore contract holds as it does for a local bucket:
 //   - Put is one PUT; PutIfAbsent is a PUT with `If-None-Match: *`, which the server turns into
@@ -12,7 +13,7 @@
 //   - List pages through ListObjectsV2; objects whose keys ValidateObjectKey rejects (written by
 //     other tools) are not listed.
 // Transport failures (cannot connect, timeout, connection reset) and 5xx answers are retried
-// with exponential backoff and full jitter, up to `max_attempts`; 4xx answers never are. One
+// with jittered exponential backoff, up to `max_attempts`; 4xx answers never are. One
 // consequence: a PutIfAbsent whose first attempt reached the server but whose answer was lost
 // can report AlreadyExists for its own object -- never two winners, at worst none.
 //
@@ -21,8 +22,8 @@
 // missing remote bucket (FailedPrecondition), clock skew (FailedPrecondition). Credentials never
 // appear in a message or a log.
 //
-// Thread-safety: safe for concurrent use; curl handles are pooled and each serves one request
-// at a time.
+// Thread-safety: safe for concurrent use; the HTTP client pools curl handles, each serving one
+// request at a time.
 #pragma once
 
 #include <cstdint>
@@ -86,6 +87,12 @@ class S3ObjectStore final : public ObjectStore {
   Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view key) override;
   //! "s3://<remote bucket>/<key>".
   Result<std::string> Uri(std::string_view key) const override;
+
+  //! One quick request (HEAD of the remote bucket, a single attempt, no retries) that tells
+  //! whether the bucket answers right now: OK, Unavailable / DeadlineExceeded when the endpoint
+  //! cannot be reached or fails with 5xx, otherwise the error its answer maps to (e.g.
+  //! FailedPrecondition for a missing remote bucket). For health checks and rescue decisions.
+  Status Probe() const;
 
   //! Creates the remote bucket. Returns OK if it was created or already belongs to these
   //! credentials; PermissionDenied if the credentials may not create it; AlreadyExists if someone

@@ -5,9 +5,11 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 #include "storage/local_object_store.h"
@@ -157,6 +159,131 @@ TEST_F(StorageServiceTest, WritesToADownBucketFailNamingItAndTheProcessKeepsServ
   ASSERT_EQ(errors.status, 200);
   EXPECT_GE(json::parse(errors.body)["count"].get<int>(), 1) << errors.body;
   ASSERT_TRUE(minio_.Restart()) << minio_.error();
+}
+
+// A query over a dataset in the S3 bucket: DuckDB reads the objects itself, so with MinIO down the
+// query service points the table at the rescue bucket's copy and says so; MinIO back, the target.
+TEST_F(StorageServiceTest, QueriesOverADatasetInADownBucketAnswerFromTheRescueCopy) {
+  ServerProcess server({"--config", config_}, {{"LH_E2E_LANDING", minio_.secret_value()}});
+  ASSERT_TRUE(server.ok()) << server.error();
+  HttpReply ingest = HttpCall(
+      server.port(), "POST", "/datasets/people/ingest?format=csv&bucket=landing&owner=ops&source_system=test",
+      "id,name\n1,Ada\n2,Grace\n3,Linus\n", {{"Content-Type", "text/csv"}});
+  ASSERT_EQ(ingest.status, 201) << ingest.body;
+  // The operator's replication: every object of the remote bucket is copied to rescue.
+  auto remote = minio_.Store("landing-remote", false);
+  auto rescue = LocalObjectStore::Open("rescue", (dir_ / "rescue").string());
+  ASSERT_TRUE(rescue.ok());
+  auto objects = remote->List("");
+  ASSERT_TRUE(objects.ok()) << objects.status().ToString();
+  int copied = 0;
+  for (const auto& object : *objects) {
+    if (!object.key.starts_with("datasets/")) continue;
+    auto data = remote->Get(object.key);
+    ASSERT_TRUE(data.ok());
+    ASSERT_TRUE((*rescue)->Put(object.key, *data).ok());
+    ++copied;
+  }
+  ASSERT_GE(copied, 1) << "the dataset's objects are in MinIO";
+  const std::string sql =
+      json{{"sql", "SELECT string_agg(name, ',' ORDER BY id) AS names FROM people"}}.dump();
+
+  HttpReply before = HttpCall(server.port(), "POST", "/query", sql);
+  ASSERT_EQ(before.status, 200) << before.body;
+  EXPECT_NE(before.body.find("Ada,Grace,Linus"), std::string::npos) << before.body;
+  EXPECT_EQ(before.Header("X-Lakehouse-Served-From"), "");
+
+  minio_.Kill();
+  HttpReply during =
+      HttpCall(server.port(), "POST", "/query", sql, {{"X-Request-Id", "query-during-outage"}});
+  ASSERT_EQ(during.status, 200) << during.body;
+  EXPECT_NE(during.body.find("Ada,Grace,Linus"), std::string::npos) << during.body;
+  EXPECT_EQ(during.Header("X-Lakehouse-Served-From"), "rescue");
+  EXPECT_EQ(during.Header("X-Lakehouse-Rescued-Buckets"), "landing");
+  HttpReply again = HttpCall(server.port(), "POST", "/query", sql);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.Header("X-Lakehouse-Served-From"), "rescue");
+
+  HttpReply errors = HttpCall(server.port(), "GET", "/storage/errors?bucket=landing&op=query_read");
+  ASSERT_EQ(errors.status, 200) << errors.body;
+  const json found = json::parse(errors.body);
+  ASSERT_GE(found["count"].get<int>(), 1) << errors.body;
+  EXPECT_EQ(found["errors"].back()["served_from"], "rescue");
+  EXPECT_EQ(found["errors"].back()["code"], "unavailable");
+  EXPECT_EQ(found["errors"].back()["request_id"], "query-during-outage") << errors.body;
+
+  ASSERT_TRUE(minio_.Restart()) << minio_.error();
+  HttpReply after = HttpCall(server.port(), "POST", "/query", sql);
+  ASSERT_EQ(after.status, 200) << after.body;
+  EXPECT_NE(after.body.find("Ada,Grace,Linus"), std::string::npos) << after.body;
+  EXPECT_EQ(after.Header("X-Lakehouse-Served-From"), "");
+}
+
+// Every journaled failure names the HTTP request that caused it, given or generated.
+TEST_F(StorageServiceTest, JournaledFailuresCarryTheRequestIdOfTheirRequest) {
+  ServerProcess server({"--config", config_}, {{"LH_E2E_LANDING", minio_.secret_value()}});
+  ASSERT_TRUE(server.ok()) << server.error();
+  minio_.Kill();
+  HttpReply given = HttpCall(server.port(), "GET", "/storage/buckets/landing/object?key=people.csv", "",
+                             {{"X-Request-Id", "caller-chosen-id-1"}});
+  ASSERT_EQ(given.status, 200) << given.body;  // from rescue
+  HttpReply generated = HttpCall(server.port(), "GET", "/storage/buckets/landing/object?key=missing.csv");
+  ASSERT_EQ(generated.status, 503) << generated.body;
+  const std::string generated_id = generated.Header("X-Request-Id");
+  ASSERT_FALSE(generated_id.empty());
+
+  HttpReply errors = HttpCall(server.port(), "GET", "/storage/errors?bucket=landing");
+  ASSERT_EQ(errors.status, 200) << errors.body;
+  std::set<std::string> ids;
+  const json found = json::parse(errors.body);
+  for (const json& record : found["errors"]) {
+    ASSERT_TRUE(record.contains("request_id")) << record.dump();
+    ids.insert(record["request_id"].get<std::string>());
+  }
+  EXPECT_EQ(ids, (std::set<std::string>{"caller-chosen-id-1", generated_id})) << errors.body;
+  ASSERT_TRUE(minio_.Restart()) << minio_.error();
+}
+
+// The server's clock is 20 minutes behind MinIO's (libfaketime shifts the clock the process sees,
+// as a machine without NTP would): MinIO refuses the signed requests, and both the response and
+// the error journal name clock skew as the cause.
+TEST_F(StorageServiceTest, ClockSkewIsNamedInTheResponseAndTheJournal) {
+  const std::string faketime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+  ASSERT_TRUE(std::filesystem::exists(faketime)) << "install Debian's faketime (scripts/bootstrap)";
+  const char* asan_options = std::getenv("ASAN_OPTIONS");
+  ServerProcess server(
+      {"--config", config_},
+      {{"LH_E2E_LANDING", minio_.secret_value()},
+       {"LD_PRELOAD", faketime},
+       {"FAKETIME", "-20m"},
+       {"FAKETIME_DONT_FAKE_MONOTONIC", "1"},
+       // An ASan build wants its runtime first; the preload is deliberate here.
+       {"ASAN_OPTIONS", std::string(asan_options ? asan_options : "") + ":verify_asan_link_order=0"}});
+  ASSERT_TRUE(server.ok()) << server.error();
+  // Not an outage: the rescue bucket must not hide it.
+  HttpReply read = HttpCall(server.port(), "GET", "/storage/buckets/landing/object?key=people.csv", "",
+                            {{"X-Request-Id", "skewed-read"}});
+  EXPECT_EQ(read.status, 409) << read.body;
+  EXPECT_NE(read.body.find("clock skew"), std::string::npos) << read.body;
+  EXPECT_NE(read.body.find("RequestTimeTooSkewed"), std::string::npos) << read.body;
+  EXPECT_NE(read.body.find("NTP"), std::string::npos) << read.body;
+  EXPECT_EQ(read.Header("X-Lakehouse-Served-From"), "");
+
+  // The background health check and the vector store fail the same way; every record says why.
+  HttpReply errors = HttpCall(server.port(), "GET", "/storage/errors?bucket=landing");
+  ASSERT_EQ(errors.status, 200) << errors.body;
+  const json found = json::parse(errors.body);
+  ASSERT_GE(found["count"].get<int>(), 1) << errors.body;
+  int from_this_request = 0;
+  for (const json& record : found["errors"]) {
+    EXPECT_EQ(record["code"], "failed_precondition") << record.dump();
+    EXPECT_NE(record["message"].get<std::string>().find("clock skew"), std::string::npos) << record.dump();
+    if (record.value("request_id", "") != "skewed-read") continue;
+    ++from_this_request;
+    EXPECT_EQ(record["op"], "head");
+    EXPECT_EQ(record["key"], "people.csv");
+  }
+  EXPECT_EQ(from_this_request, 1) << errors.body;
 }
 
 }  // namespace

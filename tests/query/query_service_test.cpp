@@ -111,12 +111,12 @@ TEST_F(QueryServiceTest, NdjsonAndCsvCarryTheSameRows) {
   EXPECT_EQ(csv.body, "id,label,maybe\r\n0,\"name 0, \"\"x\"\"\",\r\n1,\"name 1, \"\"x\"\"\",1\r\n");
 }
 
-TEST_F(QueryServiceTest, ArrowIsRejectedForNow) {
+TEST_F(QueryServiceTest, ArrowStreamsTheDatasetTables) {
   QueryService service = Service();
-  Outcome out = RunToEnd(service, "SELECT 1", ResultFormat::kArrow);
-  ASSERT_TRUE(out.error);
-  EXPECT_EQ(out.error->status.code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(out.error->status.message(), "format arrow is not supported yet; use json, ndjson or csv");
+  Outcome out = RunToEnd(service, "SELECT * FROM candidates", ResultFormat::kArrow);
+  ASSERT_FALSE(out.error) << out.error->status.ToString();
+  EXPECT_EQ(out.rows, 10u);
+  EXPECT_TRUE(out.body.starts_with(std::string("\xff\xff\xff\xff", 4))) << "an Arrow IPC stream";
 }
 
 TEST_F(QueryServiceTest, SqlErrorsCarryDuckDBsMessageAndPosition) {

@@ -181,7 +181,7 @@ TEST(S3BucketRegistry, OpensS3BucketsFromConfigAndNoSecretLeaks) {
     seen += c.message() + "\n";
   }
   seen += capture.Stop();
-  EXPECT_NE(seen.find("s3 request failed, retrying"), std::string::npos)
+  EXPECT_NE(seen.find("http request failed, retrying"), std::string::npos)
       << "the logs were captured: " << seen;
   EXPECT_EQ(seen.find(minio.credentials().secret_key), std::string::npos) << seen;
   EXPECT_EQ(seen.find(wrong_secret), std::string::npos) << seen;
