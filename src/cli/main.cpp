@@ -10,6 +10,7 @@
 #include <string>
 
 #include "cli/ai_commands.h"
+#include "cli/ask_command.h"
 #include "cli/dataset_commands.h"
 #include "cli/mutation_commands.h"
 #include "cli/query_command.h"
@@ -163,6 +164,8 @@ int main(int argc, char** argv) {
 
   ConfigFlags ai_flags;
   lakehouse::cli::AiCommands ai_commands(app, [&](CLI::App& cmd) { ai_flags.AddTo(cmd, false); });
+  ConfigFlags ask_flags;
+  lakehouse::cli::AskCommand ask_command(app, [&](CLI::App& cmd) { ask_flags.AddTo(cmd, false); });
 
   try {
     app.parse(argc, argv);
@@ -175,5 +178,6 @@ int main(int argc, char** argv) {
   if (auto code = query_command.Run([&] { return query_flags.Load(); })) return *code;
   if (auto code = mutation_commands.Run([&] { return mutation_flags.Load(); })) return *code;
   if (auto code = ai_commands.Run([&] { return ai_flags.Load(); })) return *code;
+  if (auto code = ask_command.Run([&] { return ask_flags.Load(); })) return *code;
   return kExitFailure;
 }

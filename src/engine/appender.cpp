@@ -1,5 +1,7 @@
 #include "engine/appender.h"
 
+#include <algorithm>
+#include <cstring>
 #include <exception>
 #include <string>
 #include <utility>
@@ -134,6 +136,42 @@ Status Appender::AppendRow(const std::vector<Value>& row) {
     }
   } catch (const std::exception& e) {
     impl_->broken = StatusFromException("appending a row", e);
+    return impl_->broken;
+  }
+  return Status::OK();
+}
+
+Status Appender::AppendFloatArrays(std::span<const float> values, std::size_t dims) {
+  if (!impl_) return Status::FailedPrecondition("the appender was moved from");
+  if (!impl_->broken.ok()) return impl_->broken;
+  const std::string wanted = "a table of one FLOAT[" + std::to_string(dims) + "] column";
+  if (impl_->column_count != 1) return Status::InvalidArgument(impl_->table + " is not " + wanted);
+  if (dims == 0 || values.size() % dims != 0)
+    return Status::InvalidArgument(std::to_string(values.size()) + " floats are not whole rows of " +
+                                   std::to_string(dims));
+  try {
+    OwnedLogicalType type(duckdb_appender_column_type(impl_->handle, 0));
+    const bool is_float_array = type && duckdb_get_type_id(type.get()) == DUCKDB_TYPE_ARRAY &&
+                                duckdb_array_type_array_size(type.get()) == dims && [&] {
+                                  OwnedLogicalType child(duckdb_array_type_child_type(type.get()));
+                                  return duckdb_get_type_id(child.get()) == DUCKDB_TYPE_FLOAT;
+                                }();
+    if (!is_float_array) return Status::InvalidArgument(impl_->table + " is not " + wanted);
+    duckdb_logical_type types[] = {type.get()};
+    OwnedDataChunk chunk(duckdb_create_data_chunk(types, 1));
+    const std::size_t rows = values.size() / dims;
+    const std::size_t capacity = duckdb_vector_size();
+    for (std::size_t first = 0; first < rows; first += capacity) {
+      const std::size_t count = std::min(capacity, rows - first);
+      duckdb_data_chunk_reset(chunk.get());
+      duckdb_vector child = duckdb_array_vector_get_child(duckdb_data_chunk_get_vector(chunk.get(), 0));
+      std::memcpy(duckdb_vector_get_data(child), values.data() + first * dims, count * dims * sizeof(float));
+      duckdb_data_chunk_set_size(chunk.get(), count);
+      if (duckdb_append_data_chunk(impl_->handle, chunk.get()) != DuckDBSuccess)
+        return impl_->Fail(impl_->LastError("could not append vectors to " + impl_->table));
+    }
+  } catch (const std::exception& e) {
+    impl_->broken = StatusFromException("appending vectors", e);
     return impl_->broken;
   }
   return Status::OK();

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,12 @@ class Appender {
   //! conversion the appender is unusable: rows appended since the last successful Flush() are
   //! lost and later calls return FailedPrecondition.
   Status AppendRow(const std::vector<Value>& row);
+
+  //! Appends `values.size() / dims` rows to a table whose only column is FLOAT[dims], the floats
+  //! copied in whole chunks (no per-value conversion: what embedding vectors need). InvalidArgument
+  //! (nothing appended, the appender stays usable) if the table is not one FLOAT[dims] column or
+  //! `values` is not whole rows; a DuckDB failure makes the appender unusable, as in AppendRow.
+  Status AppendFloatArrays(std::span<const float> values, std::size_t dims);
 
   //! Writes buffered rows to the table. Constraint violations surface here (InvalidArgument);
   //! the appender is then unusable and the buffered rows are lost.

@@ -84,6 +84,14 @@ struct Slot {
   std::mutex keyword_mu;
   const VectorIndex* keyword_for = nullptr;  // the generation `keywords` indexes; guarded by keyword_mu
   std::shared_ptr<KeywordIndex> keywords;    // guarded by keyword_mu
+
+  // Which rows of a generation still match the dataset at version `live_version` (see
+  // Impl::LiveRows); null `live` means all of them.
+  std::mutex live_mu;
+  std::int64_t live_generation = -1;        // guarded by live_mu
+  std::int64_t live_version = -1;           // guarded by live_mu
+  std::shared_ptr<const RowFilter> live;    // guarded by live_mu
+  std::int64_t refreshed_for_version = -1;  // the dataset version a refresh was started for; guarded by mu
 };
 
 Status ValidateIndexName(const std::string& name) {
@@ -251,6 +259,10 @@ struct VectorStore::Impl {
   Status Build(const std::shared_ptr<Slot>& slot, const CreateIndexRequest& request,
                const catalog::DatasetManifest& manifest, ai::Embedder* embedder);
   void SetProgress(const std::shared_ptr<Slot>& slot, Json progress);
+  Result<Json> StartBuild(const CreateIndexRequest& request, const catalog::DatasetManifest& manifest,
+                          ai::Embedder* embedder);
+  Result<std::shared_ptr<const RowFilter>> LiveRows(Slot& slot, const VectorIndex& index);
+  void StartRefresh(const IndexDescriptor& d, const catalog::DatasetManifest& manifest);
   Result<std::shared_ptr<const VectorIndex>> Current(const std::string& name,
                                                      std::shared_ptr<Slot>* slot_out) const;
   Result<std::shared_ptr<KeywordIndex>> Keywords(Slot& slot, const VectorIndex& index) const;
@@ -500,6 +512,92 @@ Result<std::shared_ptr<KeywordIndex>> VectorStore::Impl::Keywords(Slot& slot,
   return slot.keywords;
 }
 
+// A generation reflects the dataset version it was built from. Once the dataset has moved on
+// (upserts, deletes), its rows are checked against the current data -- a document that is gone,
+// or whose text changed, is no longer live -- and a background refresh re-embeds only what
+// changed. The check runs once per (generation, dataset version); searches in between reuse it.
+Result<std::shared_ptr<const RowFilter>> VectorStore::Impl::LiveRows(Slot& slot, const VectorIndex& index) {
+  const IndexDescriptor& d = index.descriptor();
+  auto manifest = catalog.Get(d.dataset);
+  if (!manifest.ok())
+    return manifest.status().WithContext(
+        fmt::format("index '{}' covers dataset '{}', which cannot be read", d.name, d.dataset));
+  if (manifest->version == d.dataset_version) return std::shared_ptr<const RowFilter>();
+  std::lock_guard lock(slot.live_mu);
+  if (slot.live_generation == d.generation && slot.live_version == manifest->version) return slot.live;
+  // The current documents and the hash of their text, as the build computes it.
+  auto rows = RunQuery(
+      query, fmt::format("SELECT CAST({0} AS VARCHAR), sha256(CAST({1} AS VARCHAR)) FROM {2} "
+                         "WHERE {1} IS NOT NULL",
+                         engine::QuoteSqlIdentifier(d.id_column), engine::QuoteSqlIdentifier(d.text_column),
+                         engine::QuoteSqlIdentifier(d.dataset)));
+  if (!rows.ok())
+    return rows.status().WithContext(
+        fmt::format("cannot check index '{}' against dataset '{}'", d.name, d.dataset));
+  std::unordered_map<std::string, std::vector<std::string>> hashes;
+  for (auto& row : *rows) {
+    if (row.is_array() && row.size() == 2 && row[0].is_string() && row[1].is_string())
+      hashes[row[0].get<std::string>()].push_back(row[1].get<std::string>());
+  }
+  auto live = std::make_shared<RowFilter>(index.size(), false);
+  std::size_t dead_rows = 0;
+  std::int64_t stale_docs = 0;
+  std::unordered_set<std::string_view> seen;
+  for (std::uint32_t row = 0; row < index.size(); ++row) {
+    const ChunkRecord& c = index.chunk(row);
+    auto found = hashes.find(c.doc_id);
+    (*live)[row] = found != hashes.end() && std::find(found->second.begin(), found->second.end(),
+                                                      c.content_hash) != found->second.end();
+    if (!(*live)[row]) {
+      ++dead_rows;
+      if (seen.insert(c.doc_id).second) ++stale_docs;
+    }
+  }
+  std::int64_t new_docs = 0;
+  for (const auto& [doc, h] : hashes) {
+    if (index.RowsOf(doc).empty()) ++new_docs;
+  }
+  slot.live_generation = d.generation;
+  slot.live_version = manifest->version;
+  slot.live = dead_rows == 0 ? nullptr : std::move(live);
+  if (stale_docs > 0 || new_docs > 0) {
+    log::Info("vector index behind its dataset", {{"index", d.name},
+                                                  {"dataset_version", manifest->version},
+                                                  {"stale_docs", stale_docs},
+                                                  {"new_docs", new_docs}});
+    if (options.refresh_in_background) StartRefresh(d, *manifest);
+  }
+  return slot.live;
+}
+
+void VectorStore::Impl::StartRefresh(const IndexDescriptor& d, const catalog::DatasetManifest& manifest) {
+  {
+    std::lock_guard lock(mu);
+    auto found = slots.find(d.name);
+    // One refresh per dataset version; a running build finishes first (the next search looks again).
+    if (found == slots.end() || found->second->build_running ||
+        found->second->refreshed_for_version >= manifest.version)
+      return;
+  }
+  auto embedder = models.GetEmbedder(d.profile);
+  if (!embedder.ok()) {
+    log::Warn("vector index refresh not started",
+              {{"index", d.name}, {"error", embedder.status().message()}});
+    return;
+  }
+  CreateIndexRequest request;
+  request.name = d.name;
+  request.dataset = d.dataset;
+  request.text_column = d.text_column;
+  request.id_column = d.id_column;
+  request.profile = d.profile;
+  request.chunking = d.chunking;
+  request.hnsw = d.hnsw;
+  auto started = StartBuild(request, manifest, *embedder);
+  if (started.ok())
+    log::Info("vector index refresh started", {{"index", d.name}, {"dataset_version", manifest.version}});
+}
+
 Result<std::unordered_set<std::string>> VectorStore::Impl::AllowedDocs(const IndexDescriptor& d,
                                                                        const std::string& filter) const {
   auto rows = RunQuery(query, fmt::format("SELECT DISTINCT CAST({} AS VARCHAR) FROM {} WHERE ({})",
@@ -663,9 +761,13 @@ Result<Json> VectorStore::CreateIndex(const CreateIndexRequest& original) {
     return Status::InvalidArgument(
         fmt::format("dataset '{}' has no column '{}'; it has {}", request.dataset, request.id_column, names));
   LH_ASSIGN_OR_RETURN(ai::Embedder * embedder, impl_->models.GetEmbedder(request.profile));
+  return impl_->StartBuild(request, manifest, embedder);
+}
 
-  std::lock_guard lock(impl_->mu);
-  auto& slot = impl_->slots[request.name];
+Result<Json> VectorStore::Impl::StartBuild(const CreateIndexRequest& request,
+                                           const catalog::DatasetManifest& manifest, ai::Embedder* embedder) {
+  std::lock_guard lock(mu);
+  auto& slot = slots[request.name];
   if (!slot) {
     slot = std::make_shared<Slot>();
     slot->name = request.name;
@@ -682,10 +784,10 @@ Result<Json> VectorStore::CreateIndex(const CreateIndexRequest& original) {
   slot->state = slot->current ? "ready" : "building";
   slot->error.clear();
   slot->progress = {{"phase", "queued"}};
-  slot->builder = std::thread([impl = impl_.get(), s = slot, request, manifest, embedder] {
-    impl->RunBuild(s, request, manifest, embedder);
-  });
-  return impl_->DescribeLocked(*slot);
+  slot->refreshed_for_version = std::max(slot->refreshed_for_version, manifest.version);
+  slot->builder = std::thread(
+      [this, s = slot, request, manifest, embedder] { RunBuild(s, request, manifest, embedder); });
+  return DescribeLocked(*slot);
 }
 
 Result<Json> VectorStore::Describe(const std::string& name) const {
@@ -746,17 +848,24 @@ Result<VectorSearchResponse> VectorStore::Search(const std::string& name,
   options.k = request.k;
   options.ef = request.ef;
   options.exact = request.exact;
+  // Documents deleted or changed since this generation was built are never returned.
+  LH_ASSIGN_OR_RETURN(auto live, impl_->LiveRows(*slot, *index));
   if (!request.filter.empty()) {
     LH_ASSIGN_OR_RETURN(auto allowed, impl_->AllowedDocs(d, request.filter));
     filter.assign(index->size(), false);
     std::int64_t allowed_docs = 0;
     for (const auto& doc : allowed) {
-      const auto& rows = index->RowsOf(doc);
-      if (!rows.empty()) ++allowed_docs;
-      for (auto row : rows) filter[row] = true;
+      bool any = false;
+      for (auto row : index->RowsOf(doc)) {
+        filter[row] = live == nullptr || (*live)[row];
+        any = any || filter[row];
+      }
+      if (any) ++allowed_docs;
     }
     response.allowed = allowed_docs;
     options.filter = &filter;
+  } else if (live != nullptr) {
+    options.filter = live.get();
   }
   auto to_hit = [&](const ChunkHit& h) {
     const ChunkRecord& c = index->chunk(h.row);
@@ -791,7 +900,7 @@ Result<VectorSearchResponse> VectorStore::Search(const std::string& name,
     }
     int keyword_rank = 0;
     for (const auto& h : by_keyword) {
-      if (options.filter != nullptr && !filter[h.row]) continue;
+      if (options.filter != nullptr && !(*options.filter)[h.row]) continue;
       auto& f = fused[index->chunk(h.row).doc_id];
       if (f.keyword_hit) continue;  // a document's best chunk only
       f.score += 1.0 / (kRrfConstant + keyword_rank + 1);

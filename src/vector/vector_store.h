@@ -15,6 +15,11 @@
 // is a SQL predicate over the dataset's columns, evaluated in the read-only query sandbox; the
 // search then only returns documents it allows, exactly (see VectorIndex::Search).
 //
+// Incremental: once the dataset changes (upserts, deletes), the next search checks the current
+// generation against it and leaves out, at once, every document that was deleted or whose text
+// changed; with refresh_in_background it also starts a rebuild, which re-embeds only the new and
+// changed documents and swaps in as usual.
+//
 // Thread-safety: every method may be called from many threads at once. The destructor cancels
 // running builds and waits for them.
 #pragma once
@@ -41,6 +46,9 @@ struct VectorStoreOptions {
   std::string scratch_dir;         //!< parent of scratch directories; empty: the system temp dir
   int max_k = 1000;                //!< the largest k a search may ask for
   int embed_batch = 8;  //!< chunks per Embed call while building (a cancelled build stops after one)
+  //! When a search finds the dataset changed since the index was built, start a rebuild that
+  //! re-embeds only new and changed documents. Off for short-lived processes (the CLI).
+  bool refresh_in_background = true;
 };
 
 //! POST /vectors/indexes.
@@ -133,7 +141,9 @@ class VectorStore {
 
   //! Searches the current generation of `name`. NotFound for an unknown index, FailedPrecondition
   //! if it has no ready generation yet (still building), InvalidArgument for a bad request or a
-  //! filter that is not a valid predicate (with the engine's message).
+  //! filter that is not a valid predicate (with the engine's message). Never returns a document
+  //! that is no longer in the dataset, or whose text changed since the index was built; the first
+  //! search after a change of the dataset pays for that check (one scan of the ids and texts).
   Result<VectorSearchResponse> Search(const std::string& name, const VectorSearchRequest& request) const;
 
   //! Runs tuning trials on the current generation: builds a graph per (m, ef_construction), and

@@ -12,6 +12,9 @@
 #include "common/json.h"
 #include "common/sha256.h"
 #include "demo/staffing_demo.h"
+#include "engine/connection.h"
+#include "engine/database.h"
+#include "engine/sql_text.h"
 #include "storage/local_object_store.h"
 #include "vector/text_chunker.h"
 
@@ -238,6 +241,67 @@ TEST_F(VectorIndexTest, SavedGenerationLoadsBackWithTheSameAnswers) {
   // A generation without its descriptor is not an index.
   EXPECT_EQ(VectorIndex::Load(**bucket, "vectors/resumes/g9/", {}, "").status().code(),
             StatusCode::kNotFound);
+  std::filesystem::remove_all(dir);
+}
+
+// embeddings.parquet holds every chunk in index order with its vector exactly (readable by any
+// engine), also past DuckDB's 2,048-row vectors: the real chunks, repeated under other doc ids.
+TEST_F(VectorIndexTest, EmbeddingsParquetHoldsEveryChunkAndVectorInOrder) {
+  std::vector<ChunkRecord> chunks;
+  std::vector<float> vectors;
+  for (int copy = 0; chunks.size() <= 4096; ++copy) {
+    for (auto c : *chunks_) {
+      c.doc_id += "-" + std::to_string(copy);
+      chunks.push_back(std::move(c));
+    }
+    vectors.insert(vectors.end(), vectors_->begin(), vectors_->end());
+  }
+  auto built = VectorIndex::Build(Descriptor(), chunks, vectors);
+  ASSERT_TRUE(built.ok()) << built.status().ToString();
+  const auto& index = *built;
+  ASSERT_GT(index->size(), 4096U);
+  auto dir =
+      std::filesystem::temp_directory_path() / ("lakehouse-vector-parquet-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto bucket = LocalObjectStore::Open("primary", dir.string());
+  ASSERT_TRUE(bucket.ok());
+  ASSERT_TRUE(index->Save(**bucket, {}, "").ok());
+  auto database = engine::Database::Open({});
+  ASSERT_TRUE(database.ok());
+  auto connection = engine::Connection::Open(**database);
+  ASSERT_TRUE(connection.ok());
+  const std::string parquet = (*bucket)->root() + "/" + index->descriptor().Prefix() + "embeddings.parquet";
+  auto result = connection->Query(
+      "SELECT doc_id, chunk_id, chunk_text, content_hash, vector::VARCHAR, "
+      "len(vector) FROM read_parquet(" +
+      engine::QuoteSqlString(parquet) + ")");
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  std::uint32_t row = 0;
+  while (true) {
+    auto chunk = result->Next();
+    ASSERT_TRUE(chunk.ok());
+    if (!*chunk) break;
+    for (size_t r = 0; r < (*chunk)->size(); ++r, ++row) {
+      ASSERT_LT(row, index->size());
+      const ChunkRecord& c = index->chunk(row);
+      EXPECT_EQ((*chunk)->GetValue(0, r).AsString().value_or(""), c.doc_id);
+      EXPECT_EQ((*chunk)->GetValue(1, r).AsInt64().value_or(-1), c.chunk_id);
+      EXPECT_EQ((*chunk)->GetValue(2, r).AsString().value_or(""), c.text);
+      EXPECT_EQ((*chunk)->GetValue(3, r).AsString().value_or(""), c.content_hash);
+      EXPECT_EQ((*chunk)->GetValue(5, r).AsInt64().value_or(-1), 384) << "every vector has the model's dims";
+      if (row % 97 != 0 && row + 1 != index->size()) continue;  // parsing every vector is slow
+      std::string text(((*chunk)->GetValue(4, r).AsString().value_or("")));
+      std::vector<float> parsed;
+      for (size_t at = 1; at < text.size();) {
+        size_t end = text.find_first_of(",]", at);
+        parsed.push_back(std::stof(text.substr(at, end - at)));
+        at = end + 2;
+      }
+      ASSERT_EQ(parsed.size(), 384U);
+      for (size_t i = 0; i < parsed.size(); ++i) EXPECT_NEAR(parsed[i], index->VectorOf(row)[i], 1e-6F);
+    }
+  }
+  EXPECT_EQ(row, index->size());
   std::filesystem::remove_all(dir);
 }
 

@@ -324,6 +324,41 @@ TEST_F(VectorRoutes, TuningTrialsAreMeasuredAndJournaled) {
   EXPECT_EQ(Post("/vectors/nope/tune", json::object()).status, 404);
 }
 
+// `lakehouse ask` answers from the index the server saved, in its own process, next to the server.
+TEST_F(VectorRoutes, AskCommandPrintsTheAnswerAndItsSources) {
+  const std::string data_dir = server_->data_dir() + "/data";
+  CommandResult asked = RunLakehouse({"ask", "Which candidate cooks in restaurant kitchens?", "--index",
+                                      "people", "--k", "2", "--max-tokens", "24", "--data-dir", data_dir});
+  ASSERT_EQ(asked.exit_code, 0) << asked.err;
+  auto sources = asked.out.find("Sources (people");
+  ASSERT_NE(sources, std::string::npos) << asked.out;
+  EXPECT_GT(sources, 0U) << "the answer comes first";
+  EXPECT_NE(asked.out.find("[1] c01 (chunk "), std::string::npos) << asked.out;
+  EXPECT_NE(asked.out.find("[2] "), std::string::npos) << asked.out;
+
+  CommandResult filtered = RunLakehouse({"ask", "Who cooks?", "--index", "people", "--filter", "state = 'OH'",
+                                         "--json", "--max-tokens", "8", "--data-dir", data_dir});
+  ASSERT_EQ(filtered.exit_code, 0) << filtered.err;
+  json answer = json::parse(filtered.out);
+  ASSERT_FALSE(answer["citations"].empty()) << filtered.out;
+  for (const auto& c : answer["citations"]) EXPECT_TRUE(c["doc_id"] == "c04" || c["doc_id"] == "c08") << c;
+
+  CommandResult unknown = RunLakehouse({"ask", "Who cooks?", "--index", "nope", "--data-dir", data_dir});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find("no vector index 'nope'"), std::string::npos) << unknown.err;
+  CommandResult bad_k =
+      RunLakehouse({"ask", "Who cooks?", "--index", "people", "--k", "99", "--data-dir", data_dir});
+  EXPECT_EQ(bad_k.exit_code, 1);
+  EXPECT_NE(bad_k.err.find("\"k\""), std::string::npos) << bad_k.err;
+  CommandResult bad_filter = RunLakehouse(
+      {"ask", "Who cooks?", "--index", "people", "--filter", "state = ", "--data-dir", data_dir});
+  EXPECT_EQ(bad_filter.exit_code, 1);
+  EXPECT_NE(bad_filter.err.find("filter"), std::string::npos) << bad_filter.err;
+  CommandResult empty = RunLakehouse({"ask", "   ", "--index", "people", "--data-dir", data_dir});
+  EXPECT_EQ(empty.exit_code, 1);
+  EXPECT_NE(empty.err.find("empty"), std::string::npos) << empty.err;
+}
+
 // Runs last among the tests that share the server (gtest runs tests in the order defined).
 TEST_F(VectorRoutes, RebuildSwapsInANewGenerationReusingUnchangedEmbeddingsAndSurvivesRestart) {
   HttpReply again = Post("/vectors/indexes", {{"name", "people"},
