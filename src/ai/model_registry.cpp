@@ -67,9 +67,7 @@ Status OpenRemote(const AiProfileOptions& p, ModelInfo info, RemoteOptions remot
 
 }  // namespace
 
-Status ModelRegistry::LoadRemote(Slot& slot) {
-  const AiProfileOptions& p = slot.profile;
-  ModelInfo info{p.name, p.backend, p.model, p.version, p.dims, p.context};
+Result<RemoteOptions> ModelRegistry::RemoteOptionsFor(const AiProfileOptions& p) const {
   RemoteOptions remote;
   remote.endpoint = p.endpoint;
   remote.http.request_timeout_ms = p.timeout_ms;
@@ -78,6 +76,13 @@ Status ModelRegistry::LoadRemote(Slot& slot) {
   if (!p.secret_ref.empty()) {
     LH_ASSIGN_OR_RETURN(remote.api_key, secrets_->ResolveToken(p.secret_ref));
   }
+  return remote;
+}
+
+Status ModelRegistry::LoadRemote(Slot& slot) {
+  const AiProfileOptions& p = slot.profile;
+  ModelInfo info{p.name, p.backend, p.model, p.version, p.dims, p.context};
+  LH_ASSIGN_OR_RETURN(RemoteOptions remote, RemoteOptionsFor(p));
   if (p.backend == "openai") {
     return OpenRemote<OpenAiEmbedder, OpenAiGenerator>(p, std::move(info), std::move(remote), slot.embedder,
                                                        slot.generator);
@@ -138,24 +143,46 @@ Result<Generator*> ModelRegistry::GetGenerator(std::string_view profile) {
   return slot->generator.get();
 }
 
-Json ModelRegistry::Describe() const {
+Result<Json> ModelRegistry::ListServerModels(const AiProfileOptions& p) const {
+  LH_ASSIGN_OR_RETURN(RemoteOptions remote, RemoteOptionsFor(p));
+  // A listing is a quick look, not a request to wait for: a server that is slow or down says so.
+  remote.http.connect_timeout_ms = std::min(remote.http.connect_timeout_ms, 2000);
+  remote.http.request_timeout_ms = std::min(remote.http.request_timeout_ms, 5000);
+  remote.http.max_attempts = 1;
+  RemoteModelServer server({p.name, p.backend, p.model, p.version, p.dims, p.context}, std::move(remote));
+  return p.backend == "ollama" ? ListOllamaModels(server) : ListOpenAiModels(server);
+}
+
+Json ModelRegistry::Describe(bool ask_servers) const {
   Json list = Json::array();
   for (const auto& slot : slots_) {
     const AiProfileOptions& p = slot->profile;
-    std::lock_guard lock(slot->mu);
-    const ModelInfo* info = slot->embedder    ? &slot->embedder->info()
-                            : slot->generator ? &slot->generator->info()
-                                              : nullptr;
-    Json entry = {{"name", p.name},
-                  {"task", p.task},
-                  {"backend", p.backend},
-                  {"model", p.model},
-                  {"version", p.version},
-                  {"dims", info != nullptr ? info->dims : p.dims},
-                  {"context", info != nullptr ? info->context : p.context},
-                  {"loaded", info != nullptr},
-                  {"default", p.name == options_.embed_profile || p.name == options_.generate_profile}};
-    if (!slot->last_error.empty()) entry["error"] = slot->last_error;
+    Json entry;
+    {
+      std::lock_guard lock(slot->mu);
+      const ModelInfo* info = slot->embedder    ? &slot->embedder->info()
+                              : slot->generator ? &slot->generator->info()
+                                                : nullptr;
+      entry = {{"name", p.name},
+               {"task", p.task},
+               {"backend", p.backend},
+               {"model", p.model},
+               {"version", p.version},
+               {"dims", info != nullptr ? info->dims : p.dims},
+               {"context", info != nullptr ? info->context : p.context},
+               {"loaded", info != nullptr},
+               {"default", p.name == options_.embed_profile || p.name == options_.generate_profile}};
+      if (!slot->last_error.empty()) entry["error"] = slot->last_error;
+    }
+    // Outside the profile's lock: requests that use the profile need not wait for the listing.
+    if (ask_servers && p.backend != "llama") {
+      auto listed = ListServerModels(p);
+      if (listed.ok()) {
+        entry["server_models"] = std::move(listed).value();
+      } else {
+        entry["server_error"] = listed.status().message();
+      }
+    }
     list.push_back(std::move(entry));
   }
   return list;

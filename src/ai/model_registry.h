@@ -21,6 +21,8 @@
 
 namespace lakehouse::ai {
 
+struct RemoteOptions;
+
 class ModelRegistry {
  public:
   //! `secrets` resolves the profiles' secret_refs (API keys of remote servers); null means
@@ -38,8 +40,11 @@ class ModelRegistry {
   //! The generator of `profile` ("" = ai.generate_profile); failures as for GetEmbedder.
   Result<Generator*> GetGenerator(std::string_view profile);
 
-  //! Every profile: name, task, backend, model, version, dims, context, loaded, last error.
-  Json Describe() const;
+  //! Every profile: name, task, backend, model, version, dims, context, loaded, last error. With
+  //! `ask_servers`, each remote profile also gets "server_models" (what its server offers: Ollama's
+  //! GET /api/tags, an OpenAI-compatible GET /models) or, when the server cannot say,
+  //! "server_error"; each server is asked once, with a short timeout and no retries.
+  Json Describe(bool ask_servers = false) const;
 
   //! How many profiles are loaded and ready.
   int LoadedCount() const;
@@ -51,6 +56,8 @@ class ModelRegistry {
   Result<Slot*> Find(std::string_view profile, std::string_view task);
   Status Load(Slot& slot);
   Status LoadRemote(Slot& slot);
+  Result<RemoteOptions> RemoteOptionsFor(const AiProfileOptions& p) const;
+  Result<Json> ListServerModels(const AiProfileOptions& p) const;
 
   AiOptions options_;
   std::shared_ptr<const SecretsProvider> secrets_;

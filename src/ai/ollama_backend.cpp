@@ -26,16 +26,40 @@ void ReadAnswer(const Json& answer, Generation& out, std::string* piece) {
 
 }  // namespace
 
-Status CheckOllamaHasModel(RemoteModelServer& server, const std::string& model) {
+Result<Json> ListOllamaModels(RemoteModelServer& server) {
   LH_ASSIGN_OR_RETURN(Json tags, server.GetJson("/api/tags"));
+  if (!tags.is_object() || !tags.contains("models") || !tags["models"].is_array()) {
+    return Status::IOError(
+        fmt::format("{}: the /api/tags answer has no \"models\" array; is the endpoint an Ollama server?",
+                    server.where()));
+  }
+  const auto text = [](const Json& object, const char* key) {
+    return object.is_object() && object.contains(key) && object[key].is_string()
+               ? object[key].get<std::string>()
+               : std::string();
+  };
+  Json out = Json::array();
+  for (const Json& m : tags["models"]) {
+    const std::string name = text(m, "name");
+    if (name.empty()) continue;
+    const Json details = m.contains("details") ? m["details"] : Json::object();
+    out.push_back(
+        {{"name", name},
+         {"size", m.contains("size") && m["size"].is_number_integer() ? m["size"].get<int64_t>() : 0},
+         {"family", text(details, "family")},
+         {"parameter_size", text(details, "parameter_size")},
+         {"quantization", text(details, "quantization_level")}});
+  }
+  return out;
+}
+
+Status CheckOllamaHasModel(RemoteModelServer& server, const std::string& model) {
+  LH_ASSIGN_OR_RETURN(Json models, ListOllamaModels(server));
   std::string known;
-  if (tags.contains("models") && tags["models"].is_array()) {
-    for (const Json& m : tags["models"]) {
-      if (!m.is_object() || !m.contains("name") || !m["name"].is_string()) continue;
-      const std::string name = m["name"].get<std::string>();
-      if (name == model || name == model + ":latest") return Status::OK();
-      known += (known.empty() ? "" : ", ") + name;
-    }
+  for (const Json& m : models) {
+    const std::string name = m["name"].get<std::string>();
+    if (name == model || name == model + ":latest") return Status::OK();
+    known += (known.empty() ? "" : ", ") + name;
   }
   return Status::FailedPrecondition(fmt::format(
       "{}: the server has no model '{}' (it has: {}); run `ollama pull {}` (or `ollama create` from "

@@ -14,6 +14,11 @@
 
 namespace lakehouse::ai {
 
+//! The models the server has (GET /api/tags): an array of {"name", "size" (bytes), "family",
+//! "parameter_size", "quantization"}, the last three as Ollama reports them ("" when it does not).
+//! Errors as RemoteModelServer maps them; IOError for an answer without a "models" array.
+Result<Json> ListOllamaModels(RemoteModelServer& server);
+
 //! FailedPrecondition (naming `ollama pull`) unless GET /api/tags lists `model` (a name without a
 //! tag matches its ":latest").
 Status CheckOllamaHasModel(RemoteModelServer& server, const std::string& model);

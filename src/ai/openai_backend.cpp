@@ -117,6 +117,21 @@ Result<Embeddings> OpenAiEmbedder::Embed(const std::vector<std::string>& texts) 
   return out;
 }
 
+// --- models -----------------------------------------------------------------------------------
+
+Result<Json> ListOpenAiModels(RemoteModelServer& server) {
+  LH_ASSIGN_OR_RETURN(Json answer, server.GetJson("/models"));
+  if (!answer.is_object() || !answer.contains("data") || !answer["data"].is_array()) {
+    return Status::IOError(
+        fmt::format("{}: the /models answer has no \"data\" array; check the endpoint", server.where()));
+  }
+  Json out = Json::array();
+  for (const Json& m : answer["data"]) {
+    if (m.is_object() && m.contains("id") && m["id"].is_string()) out.push_back({{"name", m["id"]}});
+  }
+  return out;
+}
+
 // --- generation -------------------------------------------------------------------------------
 
 OpenAiGenerator::OpenAiGenerator(ModelInfo info, RemoteOptions options)

@@ -14,6 +14,10 @@
 
 namespace lakehouse::ai {
 
+//! The models the server offers (GET /models): an array of {"name"} (the OpenAI "id"s). Errors as
+//! RemoteModelServer maps them; IOError for an answer without a "data" array.
+Result<Json> ListOpenAiModels(RemoteModelServer& server);
+
 //! Embeddings over POST /embeddings. Vectors are L2-normalised here (whatever the server did).
 class OpenAiEmbedder final : public Embedder {
  public:

@@ -164,7 +164,7 @@ void RegisterAiRoutes(Router& router, ai::ModelRegistry& models) {
   router.Add("GET", "/ai/models", [&models](HttpRequest&) {
     return HttpResponse::FromJson(200, {{"embed_profile", models.options().embed_profile},
                                         {"generate_profile", models.options().generate_profile},
-                                        {"profiles", models.Describe()}});
+                                        {"profiles", models.Describe(/*ask_servers=*/true)}});
   });
 }
 

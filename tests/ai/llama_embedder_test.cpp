@@ -13,15 +13,7 @@
 namespace lakehouse::ai {
 namespace {
 
-double Cosine(const std::vector<float>& a, const std::vector<float>& b) {
-  double dot = 0, na = 0, nb = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    dot += static_cast<double>(a[i]) * b[i];
-    na += static_cast<double>(a[i]) * a[i];
-    nb += static_cast<double>(b[i]) * b[i];
-  }
-  return dot / std::sqrt(na * nb);
-}
+using testing::Cosine;
 
 std::vector<std::string> ReadSentences() {
   std::ifstream in(std::string(LAKEHOUSE_AI_FIXTURES) + "/sentences.txt");

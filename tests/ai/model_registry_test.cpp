@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "ai/test_models.h"
 
@@ -42,6 +44,40 @@ TEST(ModelRegistry, LoadsTheDefaultEmbedderOnFirstUse) {
   auto again = models.GetEmbedder("minilm");
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(*again, *embedder);
+}
+
+// Concurrent first requests wait for one load and then share the model, while the profile list is
+// read at the same time (run under ThreadSanitizer too: the tsan preset).
+TEST(ModelRegistry, ConcurrentFirstRequestsLoadTheProfileOnceAndShareIt) {
+  ModelRegistry models(TestOptions());
+  constexpr int kThreads = 4;
+  std::vector<Embedder*> seen(kThreads, nullptr);
+  std::atomic<int> failures{0};
+  std::atomic<bool> done{false};
+  std::thread reader([&] {
+    while (!done.load()) {
+      const Json listed = models.Describe();
+      if (listed.size() != 3 || models.LoadedCount() > 1) ++failures;
+    }
+  });
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto embedder = models.GetEmbedder("minilm");
+      if (!embedder.ok()) {
+        ++failures;
+        return;
+      }
+      seen[static_cast<size_t>(t)] = *embedder;
+      if (!(*embedder)->Embed({"thread " + std::to_string(t)}).ok()) ++failures;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  done = true;
+  reader.join();
+  EXPECT_EQ(failures.load(), 0);
+  for (Embedder* e : seen) EXPECT_EQ(e, seen[0]);
+  EXPECT_EQ(models.LoadedCount(), 1);
 }
 
 TEST(ModelRegistry, UnknownProfileIsNotFoundAndListsTheKnownOnes) {

@@ -6,8 +6,8 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
-#include <cmath>
-#include <fstream>
+#include <atomic>
+#include <thread>
 
 #include "ai/llama_embedder.h"
 #include "ai/llama_server_process.h"
@@ -17,36 +17,9 @@
 namespace lakehouse::ai {
 namespace {
 
+using testing::Cosine;
+using testing::LatinSentences;
 using testing::LlamaServerProcess;
-
-double Cosine(const std::vector<float>& a, const std::vector<float>& b) {
-  double dot = 0, na = 0, nb = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    dot += static_cast<double>(a[i]) * b[i];
-    na += static_cast<double>(a[i]) * a[i];
-    nb += static_cast<double>(b[i]) * b[i];
-  }
-  return dot / std::sqrt(na * nb);
-}
-
-// The fixture sentences in Latin scripts that fit the model's 256-token window. llama-server
-// tokenises with llama.cpp's own BERT normaliser, which matches the reference for these; for
-// Hangul and some Indic scripts only the embedded backend's ICU normalisation does (ADR-38).
-std::vector<std::string> LatinSentences() {
-  std::ifstream in(std::string(LAKEHOUSE_AI_FIXTURES) + "/sentences.txt");
-  std::vector<std::string> out;
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty() || line.size() > 600) continue;
-    bool latin = true;
-    for (size_t i = 0; i < line.size() && latin; ++i) {
-      const auto c = static_cast<unsigned char>(line[i]);
-      // Code points up to U+024F (Latin Extended-B) take at most 2 bytes, led by 0xC2..0xC9.
-      if (c >= 0xCA && (c & 0xC0) != 0x80) latin = false;
-    }
-    if (latin) out.push_back(line);
-  }
-  return out;
-}
 
 RemoteOptions Remote(const std::string& endpoint) {
   RemoteOptions options;
@@ -118,6 +91,35 @@ TEST_F(OpenAiBackend, EmbeddingsOverHttpMatchTheEmbeddedBackend) {
     EXPECT_FALSE(over_http->truncated[i]);
   }
   std::cout << "worst cosine over HTTP vs embedded, " << sentences.size() << " sentences: " << worst << "\n";
+}
+
+// Threads share one embedder (and so its pooled HTTP connections); run under ThreadSanitizer too.
+TEST_F(OpenAiBackend, ConcurrentRequestsShareOneClientSafely) {
+  auto remote = OpenAiEmbedder::Open(RemoteMiniLm(), Remote(embed_server_->endpoint()));
+  ASSERT_TRUE(remote.ok()) << remote.status().ToString();
+  const std::vector<std::string> texts = {"first text", "zweiter Text", "fourth, with punctuation!"};
+  auto expected = (*remote)->Embed(texts);
+  ASSERT_TRUE(expected.ok()) << expected.status().ToString();
+  std::atomic<int> failures{0};
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int round = 0; round < 4; ++round) {
+        auto got = (*remote)->Embed(texts);
+        if (!got.ok()) {
+          ++failures;
+          continue;
+        }
+        for (size_t i = 0; i < texts.size(); ++i) {
+          if (Cosine(got->vectors[i], expected->vectors[i]) < 0.99999) ++mismatches;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 TEST_F(OpenAiBackend, AProfileWithTheWrongDimsIsRefused) {
@@ -219,7 +221,8 @@ TEST_F(OpenAiBackend, AStreamStopsWhenTheCallerStops) {
 }
 
 TEST_F(OpenAiBackend, AServerThatIsDownIsUnavailableAndNamed) {
-  const std::string endpoint = "http://127.0.0.1:" + std::to_string(testing::FreeLoopbackPort()) + "/v1";
+  const std::string endpoint =
+      "http://127.0.0.1:" + std::to_string(lakehouse::testing::FreeLoopbackPort()) + "/v1";
   auto remote = OpenAiEmbedder::Open(RemoteMiniLm(), Remote(endpoint));
   ASSERT_FALSE(remote.ok());
   EXPECT_EQ(remote.status().code(), StatusCode::kUnavailable);

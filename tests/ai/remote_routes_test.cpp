@@ -28,7 +28,7 @@ class RemoteRoutes : public ::testing::Test {
     config_ = (std::filesystem::temp_directory_path() /
                ("lakehouse-remote-" + std::to_string(embed_->port()) + ".toml"))
                   .string();
-    const std::string down = "http://127.0.0.1:" + std::to_string(ai::testing::FreeLoopbackPort()) + "/v1";
+    const std::string down = "http://127.0.0.1:" + std::to_string(FreeLoopbackPort()) + "/v1";
     std::ofstream(config_) << "[ai.profiles.remote]\n"
                               "task = \"embed\"\nbackend = \"openai\"\nmodel = \"all-MiniLM-L6-v2\"\n"
                               "version = \"2024-06\"\ndims = 384\nbatch_size = 16\n"

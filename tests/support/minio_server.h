@@ -6,12 +6,11 @@
 // removes its directory.
 #pragma once
 
-#include <sys/types.h>
-
 #include <string>
 
 #include "storage/s3_object_store.h"
 #include "storage/secrets_provider.h"
+#include "support/service_process.h"
 
 namespace lakehouse::testing {
 
@@ -26,7 +25,7 @@ class MinioServer {
   MinioServer(const MinioServer&) = delete;
   MinioServer& operator=(const MinioServer&) = delete;
 
-  bool ok() const { return pid_ > 0 && error_.empty(); }
+  bool ok() const { return process_.running() && error_.empty(); }
   const std::string& error() const { return error_; }
   int port() const { return port_; }
   //! "http://127.0.0.1:<port>".
@@ -51,7 +50,7 @@ class MinioServer {
  private:
   bool Start();
 
-  pid_t pid_ = -1;
+  ServiceProcess process_;
   int port_ = 0;
   std::string dir_;
   std::string error_;

@@ -20,7 +20,8 @@ namespace {
 // sanitizer options passed through; a variable in `extra` replaces the inherited one.
 std::vector<std::string> ChildEnvironment(const std::map<std::string, std::string>& extra) {
   std::vector<std::string> env;
-  for (const char* name : {"PATH", "HOME", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TMPDIR"}) {
+  for (const char* name :
+       {"PATH", "HOME", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS", "TMPDIR"}) {
     if (extra.count(name) != 0) continue;
     if (const char* value = std::getenv(name)) env.push_back(std::string(name) + "=" + value);
   }
