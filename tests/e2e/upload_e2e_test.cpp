@@ -105,6 +105,15 @@ TEST_F(UploadE2e, AnUploadOfHundredsOfMegabytesNeverSitsInTheServersMemory) {
 // what does not fit).
 TEST_F(UploadE2e, IngestingAHundredsOfMegabytesUploadStaysNearTheEngineMemoryLimit) {
   constexpr int64_t kLimitMiB = 256;
+  // What the server holds beyond DuckDB's limit. AddressSanitizer's allocator adds shadow memory
+  // and redzones to every buffer DuckDB takes and reuses freed chunks only within a size class;
+  // measured growth under it ranges 334-478 MiB run to run against 282 MiB in the plain build, so
+  // the plain build is where the limit is held tightly.
+#if defined(__SANITIZE_ADDRESS__)
+  constexpr int64_t kAllocatorSlackMiB = 320;
+#else
+  constexpr int64_t kAllocatorSlackMiB = 128;
+#endif
   auto env = Env();
   env["LAKEHOUSE_ENGINE_MEMORY_LIMIT"] = std::to_string(kLimitMiB) + "MiB";
   const char* inherited = std::getenv("ASAN_OPTIONS");
@@ -130,7 +139,7 @@ TEST_F(UploadE2e, IngestingAHundredsOfMegabytesUploadStaysNearTheEngineMemoryLim
   std::cout << "ingest of a " << (upload >> 20) << " MiB upload with engine.memory_limit " << kLimitMiB
             << " MiB: server peak RSS " << (before >> 20) << " MiB before, " << (after >> 20)
             << " MiB after\n";
-  EXPECT_LT(after - before, (kLimitMiB + 128) << 20)
+  EXPECT_LT(after - before, (kLimitMiB + kAllocatorSlackMiB) << 20)
       << "the ingest's memory went well past the engine's limit";
   EXPECT_EQ(LeftoverUploads(), 0);
 }
