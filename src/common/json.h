@@ -19,6 +19,11 @@ Result<Json> ParseJson(std::string_view text);
 //! so logging or answering with user-supplied bytes can never throw.
 std::string ToJsonText(const Json& value);
 
+//! Appends `text` to `out` as a JSON string literal, byte for byte what ToJsonText writes for it
+//! (the same escapes; invalid UTF-8 replaced by U+FFFD). For hot paths that write records field
+//! by field instead of building a Json value.
+void AppendJsonString(std::string& out, std::string_view text);
+
 //! Serialises with two-space indentation, for people.
 std::string ToPrettyJsonText(const Json& value);
 

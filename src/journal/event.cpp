@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstdio>
 #include <ctime>
+#include <iterator>
 
 namespace lakehouse::journal {
 namespace {
@@ -92,6 +93,45 @@ Json EventToJson(const Event& e) {
           {"workspace_id", e.workspace_id},
           {"version", e.version},
           {"job", e.job}};
+}
+
+std::string EventToJsonText(const Event& e, std::string_view iso_ts) {
+  // The keys in the order a Json object keeps them (sorted), so both writers agree to the byte.
+  std::string out;
+  out.reserve(160 + e.dataset.size() + e.actor.size() + e.source.size() + e.job.size() +
+              e.key.value_or("").size() + e.old_value.value_or("").size() + e.new_value.value_or("").size());
+  auto text = [&](std::string_view name, std::string_view value) {
+    out += name;
+    AppendJsonString(out, value);
+  };
+  auto optional = [&](std::string_view name, const std::optional<std::string>& value) {
+    out += name;
+    if (value) {
+      AppendJsonString(out, *value);
+    } else {
+      out += "null";
+    }
+  };
+  auto number = [&](std::string_view name, std::int64_t value) {
+    out += name;
+    fmt::format_to(std::back_inserter(out), "{}", value);
+  };
+  text("{\"actor\":", e.actor);
+  text(",\"dataset\":", e.dataset);
+  text(",\"event_id\":", e.event_id);
+  optional(",\"field\":", e.field);
+  text(",\"job\":", e.job);
+  optional(",\"key\":", e.key);
+  optional(",\"new\":", e.new_value);
+  optional(",\"old\":", e.old_value);
+  text(",\"op\":", e.op);
+  text(",\"source\":", e.source);
+  text(",\"ts\":", iso_ts);
+  number(",\"ts_us\":", e.ts_us);
+  number(",\"version\":", e.version);
+  text(",\"workspace_id\":", e.workspace_id);
+  out += '}';
+  return out;
 }
 
 Result<Event> EventFromJson(const Json& json) {

@@ -47,6 +47,9 @@ std::string IsoTime(std::int64_t micros);
 
 //! The event as its JSON record (see the file comment).
 Json EventToJson(const Event& event);
+//! ToJsonText(EventToJson(event)) byte for byte, written directly (no Json value built): the
+//! journal's append path. `iso_ts` is IsoTime(event.ts_us), which a batch shares.
+std::string EventToJsonText(const Event& event, std::string_view iso_ts);
 //! Parses EventToJson's output; InvalidArgument if a required field is missing.
 Result<Event> EventFromJson(const Json& json);
 

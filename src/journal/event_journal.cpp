@@ -96,6 +96,7 @@ Result<std::unique_ptr<EventJournal>> EventJournal::Open(ObjectStore& primary, E
   // thresholds only matter for the (unused) buffered path.
   log_options.flush_records = 100000;
   log_options.flush_bytes = 64 << 20;
+  log_options.parse_records = false;  // EventToJsonText writes every record
   std::unique_ptr<EventJournal> journal(
       new EventJournal(primary, std::move(options), nullptr, std::move(segments)));
   LH_ASSIGN_OR_RETURN(Layout layout, journal->List());
@@ -166,10 +167,11 @@ Status EventJournal::Record(std::vector<Event> events) {
     last_ts_us_ = ts;
     std::random_device random;
     const std::string stem = fmt::format("ev-{:x}-{:08x}", ts, random());
+    const std::string iso_ts = IsoTime(ts);
     for (std::size_t i = 0; i < events.size(); ++i) {
       events[i].ts_us = ts;
       events[i].event_id = fmt::format("{}-{}", stem, i);
-      lines.push_back(ToJsonText(EventToJson(events[i])));
+      lines.push_back(EventToJsonText(events[i], iso_ts));
       bytes += lines.back().size() + 1;
     }
   }

@@ -162,7 +162,14 @@ void Gateway::Impl::AddRoutes() {
     std::lock_guard lock(bucket_states_mu);
     return last_bucket_states;
   });
-  RegisterQueryRoutes(router, *query, AsOfTables(*catalog, *journal));
+  RegisterQueryRoutes(router, *query, AsOfTables(*catalog, *journal), [this] {
+    // `lakehouse ingest` and other servers commit to the same bucket; one listing of the catalog's
+    // batches picks their commits up. If the bucket cannot be listed, the query is still answered
+    // from the catalog as last loaded (and from rescue, if its data is unreachable too).
+    if (Status refreshed = catalog->Refresh(); !refreshed.ok()) {
+      log::Warn("query answered from the catalog as last loaded", Json{{"error", refreshed.ToString()}});
+    }
+  });
   RegisterDatasetRoutes(router, *catalog, *ingester, config.engine.temp_dir);
   RegisterMutationRoutes(router, *mutations);
   RegisterJournalRoutes(router, *journal, *catalog);

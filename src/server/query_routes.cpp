@@ -158,10 +158,13 @@ HttpResponse RunQuery(query::QueryService& service, const AsOfResolver& as_of,
 
 }  // namespace
 
-void RegisterQueryRoutes(Router& router, query::QueryService& service, AsOfResolver as_of) {
-  router.Add("POST", "/query", [&service, as_of = std::move(as_of)](HttpRequest& request) {
-    return RunQuery(service, as_of, request);
-  });
+void RegisterQueryRoutes(Router& router, query::QueryService& service, AsOfResolver as_of,
+                         std::function<void()> before_query) {
+  router.Add("POST", "/query",
+             [&service, as_of = std::move(as_of), before = std::move(before_query)](HttpRequest& request) {
+               if (before) before();
+               return RunQuery(service, as_of, request);
+             });
 }
 
 }  // namespace lakehouse::server

@@ -23,7 +23,9 @@ namespace lakehouse::server {
 using AsOfResolver = std::function<Result<std::vector<query::TableSource>>(const Json& as_of)>;
 
 //! Adds POST /query to `router`. `service` must outlive the router. Without `as_of`, a request
-//! naming "as_of" gets 400.
-void RegisterQueryRoutes(Router& router, query::QueryService& service, AsOfResolver as_of = {});
+//! naming "as_of" gets 400. `before_query`, if set, runs first on every request (the server loads
+//! catalog commits other processes made, so SQL sees them at once).
+void RegisterQueryRoutes(Router& router, query::QueryService& service, AsOfResolver as_of = {},
+                         std::function<void()> before_query = {});
 
 }  // namespace lakehouse::server

@@ -34,7 +34,7 @@ std::int64_t NowEpochUs() {
 
 // A record is exactly one JSON object on one line. accept() parses without building a DOM, which
 // keeps validation cheap enough for journals that append millions of records.
-Status ValidateRecord(std::string_view json) {
+Status ValidateRecord(std::string_view json, bool parse) {
   // JSON allows raw control bytes only as whitespace, so any other one (NUL included, which the
   // parser would take for the end of input) is garbage; newlines would split the record.
   for (const char c : json) {
@@ -50,7 +50,7 @@ Status ValidateRecord(std::string_view json) {
         fmt::format("an append-log record must be a JSON object ({{...}}); got {} bytes starting with '{}'",
                     json.size(), json.substr(0, std::min<std::size_t>(json.size(), 16))));
   }
-  if (!Json::accept(json)) {
+  if (parse && !Json::accept(json)) {
     Result<Json> parsed = ParseJson(json);  // only to say where the text goes wrong
     return Status::InvalidArgument(
         fmt::format("an append-log record is not valid JSON: {}",
@@ -223,14 +223,18 @@ struct AppendLog::State {
     return records >= options.flush_records || bytes + extra_bytes > options.flush_bytes;
   }
 
-  void Remember(const std::string& record) {
+  void Remember(std::string record) {
     if (options.recent_capacity == 0) return;
     std::lock_guard lock(ring_mu);
+    RememberLocked(std::move(record));
+  }
+
+  void RememberLocked(std::string record) {
     if (ring.size() < options.recent_capacity) {
-      ring.push_back(record);
+      ring.push_back(std::move(record));
       return;
     }
-    ring[ring_next] = record;
+    ring[ring_next] = std::move(record);
     ring_next = (ring_next + 1) % ring.size();
   }
 
@@ -366,7 +370,7 @@ AppendLog::~AppendLog() {
 }
 
 Status AppendLog::Append(std::string json) {
-  LH_RETURN_IF_ERROR(ValidateRecord(json));
+  LH_RETURN_IF_ERROR(ValidateRecord(json, state_->options.parse_records));
   State& s = *state_;
   std::unique_lock lock(s.mu);
   // Keep at most one buffer's worth of records not yet durable (the crash bound): wait for a flush
@@ -393,15 +397,18 @@ Status AppendLog::Append(std::string json) {
 
 Status AppendLog::AppendDurable(std::vector<std::string> records) {
   for (std::size_t i = 0; i < records.size(); ++i) {
-    if (Status valid = ValidateRecord(records[i]); !valid.ok()) {
+    if (Status valid = ValidateRecord(records[i], state_->options.parse_records); !valid.ok()) {
       return valid.WithContext(fmt::format("record {} of {}", i, records.size()));
     }
   }
   State& s = *state_;
+  // Only the newest records can stay in the recent ring: copy those before the batch moves away.
+  const std::size_t kept = std::min(records.size(), s.options.recent_capacity);
+  std::vector<std::string> newest(records.end() - static_cast<std::ptrdiff_t>(kept), records.end());
   std::unique_lock lock(s.mu);
   s.changed.wait(lock, [&] { return !s.flushing; });
   const std::size_t before = s.buffer.size();
-  for (const std::string& record : records) s.PushLocked(record);
+  for (std::string& record : records) s.PushLocked(std::move(record));
   Status flushed = s.FlushLocked(lock);
   if (!flushed.ok()) {
     // The caller is told these records were not written, so they must never be written later:
@@ -414,7 +421,8 @@ Status AppendLog::AppendDurable(std::vector<std::string> records) {
     return flushed;
   }
   lock.unlock();
-  for (const std::string& record : records) s.Remember(record);
+  std::lock_guard ring_lock(s.ring_mu);
+  for (std::string& record : newest) s.RememberLocked(std::move(record));
   return Status::OK();
 }
 

@@ -53,6 +53,10 @@ struct AppendLogOptions {
   //! of its own (the event journal's Parquet segments) sets it to the newest time it has seen, so
   //! that a clock that stepped back across a restart cannot name a new batch inside a covered range.
   std::int64_t min_epoch_us = 0;
+  //! Parse every appended record to prove it is JSON. A log whose records all come from a
+  //! serializer (the event journal's) turns this off; the checks that keep the line format intact
+  //! (one line, no raw control bytes, an object's opening brace) always run.
+  bool parse_records = true;
 };
 
 //! The position readers give the append-log batch object `key` under `prefix` (its time, or for a

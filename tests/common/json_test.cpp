@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <string>
+#include <vector>
+
 namespace lakehouse {
 namespace {
 
@@ -37,6 +41,41 @@ TEST(Json, HandlesDeeplyNestedAndHugeInput) {
   auto huge = ParseJson(big);
   ASSERT_TRUE(huge.ok());
   EXPECT_EQ(huge->get<std::string>().size(), 10u << 20);
+}
+
+// AppendJsonString is the hand-written path of hot writers; its output must be what the codec
+// writes for the same bytes, including every escape and every invalid UTF-8 replacement.
+TEST(Json, AppendJsonStringWritesExactlyWhatTheCodecWrites) {
+  std::vector<std::string> cases = {"",
+                                    "plain",
+                                    "quote \" backslash \\ slash /",
+                                    "tab\tnewline\ncr\rbell\afeed\fback\b",
+                                    std::string("nul\0inside", 10),
+                                    "\x7f del stays",
+                                    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",  // 2, 3 and 4-byte forms
+                                    "\xc3",                                       // truncated at the end
+                                    "\xc0\xaf overlong",
+                                    "\xed\xa0\x80 surrogate",
+                                    "\xf4\x90\x80\x80 past U+10FFFF",
+                                    "\xe0\x80\x80 overlong three",
+                                    "\xf0\x80\x80\x80 overlong four",
+                                    "lone \x80 continuation",
+                                    "\xff\xfe",
+                                    "\xe2\x82 cut then ascii"};
+  for (int byte = 0; byte < 256; ++byte) cases.push_back(std::string(1, static_cast<char>(byte)));
+  std::mt19937 random(7);
+  for (int i = 0; i < 5000; ++i) {
+    std::string text(random() % 12, '\0');
+    for (char& c : text) c = static_cast<char>(random() % 256);
+    cases.push_back(text);
+  }
+  for (const std::string& text : cases) {
+    std::string written = "[";
+    AppendJsonString(written, text);
+    written += "]";
+    ASSERT_EQ(written, ToJsonText(Json::array({text}))) << "for bytes of length " << text.size();
+    ASSERT_TRUE(ParseJson(written).ok()) << written;
+  }
 }
 
 }  // namespace

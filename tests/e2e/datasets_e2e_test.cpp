@@ -134,6 +134,11 @@ TEST(DatasetCli, IngestWithoutAServerThenTheServerSeesIt) {
   ASSERT_EQ(ingested.exit_code, 0) << ingested.err;
   EXPECT_NE(ingested.out.find("people: version 1, 2 rows"), std::string::npos) << ingested.out;
 
+  HttpReply counted =
+      HttpCall(server.port(), "POST", "/query", R"({"sql":"SELECT count(*) AS n FROM people"})");
+  ASSERT_EQ(counted.status, 200) << counted.body;
+  EXPECT_EQ(json::parse(counted.body)["rows"][0][0], 2)
+      << "SQL sees the CLI's commit without another request first";
   json shown = json::parse(HttpCall(server.port(), "GET", "/datasets/people").body);
   EXPECT_EQ(shown["version"], 1) << "the server loads commits made by the CLI";
 
