@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "common/utf8.h"
+
 namespace lakehouse {
 
 Result<Json> ParseJson(std::string_view text) {
@@ -20,47 +22,6 @@ Result<Json> ParseJson(std::string_view text) {
 std::string ToJsonText(const Json& value) {
   return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
-
-namespace {
-
-// True if `text` is well-formed UTF-8 (Unicode table 3-7: no overlong forms, no surrogates, nothing
-// past U+10FFFF), the same rule nlohmann's serializer applies before it replaces anything.
-bool IsWellFormedUtf8(std::string_view text) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* end = p + text.size();
-  auto continuation = [](unsigned char c) { return c >= 0x80 && c <= 0xBF; };
-  while (p < end) {
-    const unsigned char c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    std::size_t length = 0;
-    unsigned char low = 0x80;
-    unsigned char high = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      length = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      length = 3;
-      if (c == 0xE0) low = 0xA0;
-      if (c == 0xED) high = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      length = 4;
-      if (c == 0xF0) low = 0x90;
-      if (c == 0xF4) high = 0x8F;
-    } else {
-      return false;
-    }
-    if (static_cast<std::size_t>(end - p) < length || p[1] < low || p[1] > high) return false;
-    for (std::size_t i = 2; i < length; ++i) {
-      if (!continuation(p[i])) return false;
-    }
-    p += length;
-  }
-  return true;
-}
-
-}  // namespace
 
 void AppendJsonString(std::string& out, std::string_view text) {
   if (!IsWellFormedUtf8(text)) {

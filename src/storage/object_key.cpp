@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "common/utf8.h"
+
 namespace lakehouse {
 namespace {
 
@@ -28,38 +30,6 @@ std::string Printable(std::string_view text) {
   out += '"';
   if (text.size() > kMaxShown) out += fmt::format(" (first {} of {} bytes)", kMaxShown, text.size());
   return out;
-}
-
-bool IsContinuation(unsigned char byte) { return (byte & 0xC0U) == 0x80U; }
-
-// Length of the well-formed UTF-8 sequence starting at text[pos], or 0 if it is malformed.
-// Overlong forms, surrogates and code points above U+10FFFF are malformed (RFC 3629).
-std::size_t Utf8SequenceLength(std::string_view text, std::size_t pos) {
-  const auto at = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-  const unsigned char lead = at(pos);
-  if (lead < 0x80) return 1;
-  std::size_t length = 0;
-  unsigned char second_min = 0x80;
-  unsigned char second_max = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) second_min = 0xA0;
-    if (lead == 0xED) second_max = 0x9F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) second_min = 0x90;
-    if (lead == 0xF4) second_max = 0x8F;
-  } else {
-    return 0;
-  }
-  if (pos + length > text.size()) return 0;
-  if (at(pos + 1) < second_min || at(pos + 1) > second_max) return 0;
-  for (std::size_t i = pos + 2; i < pos + length; ++i) {
-    if (!IsContinuation(at(i))) return 0;
-  }
-  return length;
 }
 
 Status Invalid(std::string_view kind, std::string_view full, std::string_view problem) {
