@@ -505,9 +505,11 @@ TEST_P(AppendLogTest, ACrashLosesAtMostTheUnflushedBuffer) {
   const std::vector<int> durable = ScanIndexes(*log);
   // What survived is exactly the first records, in order, with no gap or duplicate ...
   EXPECT_EQ(durable, Iota(0, static_cast<int>(durable.size())));
-  // ... and what was acknowledged but lost fits in one unflushed buffer.
+  // ... and what was acknowledged but lost fits in one unflushed buffer. The child prints a
+  // record's number after Append returns, so the kill can fall between the two: one record may be
+  // durable without its acknowledgement having been read (lost == -1), never more.
   const int lost = acknowledged - static_cast<int>(durable.size());
-  EXPECT_GE(lost, 0);
+  EXPECT_GE(lost, -1) << acknowledged << " acknowledged, " << durable.size() << " durable";
   EXPECT_LE(lost, kFlushRecords) << acknowledged << " acknowledged, " << durable.size() << " durable";
   RecordProperty("acknowledged", acknowledged);
   RecordProperty("lost", lost);
