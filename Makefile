@@ -1,12 +1,12 @@
 # The two commands a new user needs:
 #   make run    install dependencies, build, and serve on embedded defaults (127.0.0.1:3100)
 #   make test   install dependencies, build, and run the whole test suite (also under ASan+UBSan)
-# Others: make build, make bench, make format, make lint, make clean.
+# Others: make build, make bench, make test-tsan, make format, make lint, make clean.
 
 JOBS ?= $(shell nproc)
 ARGS ?=
 
-.PHONY: bootstrap build run test test-debug test-asan bench format format-check lint clean
+.PHONY: bootstrap build run test test-debug test-asan test-tsan bench format format-check lint clean
 
 bootstrap:
 	@scripts/bootstrap
@@ -30,6 +30,11 @@ test-debug: build/debug/build.ninja
 test-asan: build/asan/build.ninja
 	cmake --build build/asan -j $(JOBS)
 	ctest --preset asan -j $(JOBS)
+
+# The concurrency tests under ThreadSanitizer (not part of `make test`: TSan's build and runs are slow).
+test-tsan: bootstrap build/tsan/build.ninja
+	cmake --build --preset tsan -j $(JOBS)
+	ctest --preset tsan -j $(JOBS)
 
 bench: build
 	bench/http_health.sh build/release/src/cli/lakehouse

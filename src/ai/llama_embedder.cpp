@@ -35,10 +35,13 @@ bool MetaEquals(const llama_model* model, const char* key, std::string_view want
 // embedding; doing it here with ICU first makes the input identical, and llama.cpp's own pass
 // then finds nothing left to change.
 Result<std::string> BertNormalize(const std::string& text) {
+  // ICU makes its NFD instance once behind its own atomics; a static of ours fetches it once
+  // too, so every thread sees it published by the C++ static guard (which ThreadSanitizer models).
+  static UErrorCode nfd_error = U_ZERO_ERROR;
+  static const icu::Normalizer2* const nfd = icu::Normalizer2::getNFDInstance(nfd_error);
+  if (U_FAILURE(nfd_error) || nfd == nullptr)
+    return Status::Internal(fmt::format("ICU NFD is unavailable: {}", u_errorName(nfd_error)));
   UErrorCode error = U_ZERO_ERROR;
-  const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(error);
-  if (U_FAILURE(error))
-    return Status::Internal(fmt::format("ICU NFD is unavailable: {}", u_errorName(error)));
   const icu::UnicodeString decomposed = nfd->normalize(icu::UnicodeString::fromUTF8(text), error);
   if (U_FAILURE(error)) return Status::Internal(fmt::format("ICU NFD failed: {}", u_errorName(error)));
   icu::UnicodeString kept;
