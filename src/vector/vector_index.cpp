@@ -1,11 +1,20 @@
 #include "vector/vector_index.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <hnswlib/hnswlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <limits>
 #include <mutex>
 #include <thread>
 #include <unordered_set>
@@ -42,6 +51,20 @@ engine::DatabaseOptions PrivateEngine(const engine::DatabaseOptions& engine) {
   options.path.clear();  // private and in memory: nothing durable lives here
   if (options.threads == 0 || options.threads > 2) options.threads = 2;
   return options;
+}
+
+// Reads `size` bytes at `offset` of `fd` into `out`. False on a short file or an error.
+bool ReadAt(int fd, char* out, std::size_t size, std::uint64_t offset) {
+  while (size > 0) {
+    const ssize_t got =
+        ::pread(fd, out, std::min<std::size_t>(size, std::size_t{1} << 30), static_cast<off_t>(offset));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return false;
+    out += got;
+    size -= static_cast<std::size_t>(got);
+    offset += static_cast<std::uint64_t>(got);
+  }
+  return true;
 }
 
 }  // namespace
@@ -146,21 +169,172 @@ std::string_view SearchMethodName(SearchMethod method) {
   return "exact";
 }
 
+// Reads a graph file in hnswlib's format (HierarchicalNSW::saveIndex) into a graph whose fields
+// it sets as hnswlib's loadIndex does, except that level 0 (each element's vector, links and
+// label: nearly the whole file) is not copied but mapped read-only, straight from the page cache.
+// hnswlib's own loader seeks twice per element and then copies the file into fresh memory, which
+// made it most of a cold start (100K x 768: 245 ms). Every size, offset and link is checked
+// against the file before a search can follow it.
+void HnswGraphDeleter::operator()(hnswlib::HierarchicalNSW<float>* graph) const {
+  if (graph != nullptr && mapping != nullptr) graph->data_level0_memory_ = nullptr;  // not hnswlib's to free
+  delete graph;
+  if (mapping != nullptr) ::munmap(mapping, mapping_size);
+}
+
+Result<VectorIndex::GraphPtr> VectorIndex::ReadGraph(const std::string& path,
+                                                     hnswlib::InnerProductSpace& space) {
+  using Graph = hnswlib::HierarchicalNSW<float>;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IOError(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0)
+    return Status::IOError(fmt::format("cannot stat {}: {}", path, std::strerror(errno)));
+  const auto file_size = static_cast<std::uint64_t>(st.st_size);
+  struct Header {
+    std::size_t offset_level0, max_elements, count, size_per_element, label_offset, offset_data;
+    int max_level;
+    hnswlib::tableint enter_point;
+    std::size_t max_m, max_m0, m;
+    double mult;
+    std::size_t ef_construction;
+  } h{};
+  constexpr std::size_t kHeaderBytes = 6 * sizeof(std::size_t) + sizeof(int) + sizeof(hnswlib::tableint) +
+                                       3 * sizeof(std::size_t) + sizeof(double) + sizeof(std::size_t);
+  std::array<char, kHeaderBytes> raw{};
+  auto corrupt = [&](std::string_view why) {
+    return Status::InvalidArgument(fmt::format("{} is not a whole HNSW graph ({})", path, why));
+  };
+  if (!ReadAt(fd, raw.data(), raw.size(), 0)) return corrupt("shorter than its header");
+  {
+    const char* at = raw.data();
+    auto take = [&](auto& field) {
+      std::memcpy(&field, at, sizeof field);
+      at += sizeof field;
+    };
+    take(h.offset_level0), take(h.max_elements), take(h.count), take(h.size_per_element);
+    take(h.label_offset), take(h.offset_data), take(h.max_level), take(h.enter_point);
+    take(h.max_m), take(h.max_m0), take(h.m), take(h.mult), take(h.ef_construction);
+  }
+  const std::size_t data_size = space.get_data_size();
+  const std::size_t links0 = h.max_m0 * sizeof(hnswlib::tableint) + sizeof(hnswlib::linklistsizeint);
+  if (h.m < 2 || h.m > 10000 || h.max_m != h.m || h.max_m0 != 2 * h.m || h.offset_level0 != 0 ||
+      h.offset_data != links0 || h.label_offset != links0 + data_size ||
+      h.size_per_element != links0 + data_size + sizeof(hnswlib::labeltype))
+    return corrupt("its layout does not match vectors of this index's dims");
+  if (h.count > std::numeric_limits<hnswlib::tableint>::max() ||
+      h.count > (file_size - kHeaderBytes) / h.size_per_element)
+    return corrupt("the element count exceeds the file");
+  if (h.count > 0 && (h.enter_point >= h.count || h.max_level < 0 || h.max_level > 64))
+    return corrupt("bad entry point");
+  const std::size_t level0_bytes = h.count * h.size_per_element;
+  const std::size_t links_per_level = h.max_m * sizeof(hnswlib::tableint) + sizeof(hnswlib::linklistsizeint);
+
+  void* mapping =
+      ::mmap(nullptr, static_cast<std::size_t>(file_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  if (mapping == MAP_FAILED)
+    return Status::IOError(fmt::format("cannot map {}: {}", path, std::strerror(errno)));
+  // From here on every pointer the deleter frees is set before anything can fail.
+  GraphPtr graph(new Graph(&space), HnswGraphDeleter{mapping, static_cast<std::size_t>(file_size)});
+  Graph& g = *graph;
+  g.data_level0_memory_ = nullptr;
+  g.linkLists_ = nullptr;
+  g.visited_list_pool_ = nullptr;
+  g.cur_element_count = 0;
+  g.max_elements_ = std::max<std::size_t>(h.count, 1);
+  g.offsetLevel0_ = h.offset_level0;
+  g.size_data_per_element_ = h.size_per_element;
+  g.label_offset_ = h.label_offset;
+  g.offsetData_ = h.offset_data;
+  g.maxlevel_ = h.max_level;
+  g.enterpoint_node_ = h.enter_point;
+  g.maxM_ = h.max_m;
+  g.maxM0_ = h.max_m0;
+  g.M_ = h.m;
+  g.mult_ = h.mult;
+  g.revSize_ = 1.0 / h.mult;
+  g.ef_construction_ = h.ef_construction;
+  g.ef_ = 10;
+  g.num_deleted_ = 0;
+  g.data_size_ = data_size;
+  g.fstdistfunc_ = space.get_dist_func();
+  g.dist_func_param_ = space.get_dist_func_param();
+  g.size_links_per_element_ = links_per_level;
+  g.size_links_level0_ = links0;
+  g.linkLists_ = static_cast<char**>(std::calloc(g.max_elements_, sizeof(char*)));
+  if (g.linkLists_ == nullptr) return Status::ResourceExhausted("not enough memory to load " + path);
+  g.data_level0_memory_ = static_cast<char*>(mapping) + kHeaderBytes;
+  g.visited_list_pool_ = new hnswlib::VisitedListPool(1, static_cast<int>(g.max_elements_));
+  std::vector<std::mutex>(g.max_elements_).swap(g.link_list_locks_);
+  std::vector<std::mutex>(Graph::max_update_element_locks).swap(g.link_list_update_locks_);
+  g.element_levels_.assign(g.max_elements_, 0);
+
+  // The upper levels: per element a 4-byte size, then that many bytes of links.
+  const std::string_view rest(static_cast<const char*>(mapping) + kHeaderBytes + level0_bytes,
+                              static_cast<std::size_t>(file_size) - kHeaderBytes - level0_bytes);
+  std::size_t at = 0;
+  g.label_lookup_.reserve(h.count);
+  for (std::size_t i = 0; i < h.count; ++i) {
+    unsigned int bytes = 0;
+    if (rest.size() - at < sizeof bytes) return corrupt("the upper levels are cut short");
+    std::memcpy(&bytes, rest.data() + at, sizeof bytes);
+    at += sizeof bytes;
+    if (bytes % links_per_level != 0 || bytes / links_per_level > 64 || rest.size() - at < bytes)
+      return corrupt("bad upper-level links");
+    if (bytes > 0) {
+      g.linkLists_[i] = static_cast<char*>(std::malloc(bytes));
+      if (g.linkLists_[i] == nullptr) return Status::ResourceExhausted("not enough memory to load " + path);
+      std::memcpy(g.linkLists_[i], rest.data() + at, bytes);
+      g.element_levels_[i] = static_cast<int>(bytes / links_per_level);
+      at += bytes;
+    }
+    g.cur_element_count = i + 1;  // the destructor frees the link lists of counted elements
+    g.label_lookup_.emplace(g.getExternalLabel(static_cast<hnswlib::tableint>(i)),
+                            static_cast<hnswlib::tableint>(i));
+    if (g.isMarkedDeleted(static_cast<hnswlib::tableint>(i))) ++g.num_deleted_;
+  }
+  if (at != rest.size()) return corrupt("trailing bytes");
+  // Links must point at elements that exist, or a search would read outside the graph.
+  for (std::size_t i = 0; i < h.count; ++i) {
+    for (int level = 0; level <= g.element_levels_[i]; ++level) {
+      hnswlib::linklistsizeint* list = g.get_linklist_at_level(static_cast<hnswlib::tableint>(i), level);
+      const std::size_t n = g.getListCount(list);
+      if (n > (level == 0 ? h.max_m0 : h.max_m)) return corrupt("a node has too many links");
+      const auto* links = reinterpret_cast<const hnswlib::tableint*>(list + 1);
+      for (std::size_t j = 0; j < n; ++j)
+        if (links[j] >= h.count) return corrupt("a link points past the last element");
+    }
+  }
+  if (h.count > 0 && g.element_levels_[h.enter_point] != h.max_level) return corrupt("bad entry point");
+  return graph;
+}
+
 VectorIndex::VectorIndex(IndexDescriptor descriptor, std::vector<ChunkRecord> chunks)
     : descriptor_(std::move(descriptor)), chunks_(std::move(chunks)) {}
 
 VectorIndex::~VectorIndex() = default;
 
-void VectorIndex::IndexRows() {
-  rows_of_doc_.clear();
-  for (std::uint32_t row = 0; row < chunks_.size(); ++row) rows_of_doc_[chunks_[row].doc_id].push_back(row);
+Status VectorIndex::IndexRows() {
+  // Every element of the graph is labelled with its row; one pass over the elements maps them.
   vector_of_row_.assign(chunks_.size(), nullptr);
-  for (std::uint32_t row = 0; row < chunks_.size(); ++row) {
-    auto found = graph_->label_lookup_.find(row);
-    vector_of_row_[row] = reinterpret_cast<const float*>(graph_->getDataByInternalId(found->second));
+  for (hnswlib::tableint id = 0; id < graph_->cur_element_count; ++id) {
+    const hnswlib::labeltype row = graph_->getExternalLabel(id);
+    if (row < vector_of_row_.size())
+      vector_of_row_[row] = reinterpret_cast<const float*>(graph_->getDataByInternalId(id));
   }
+  for (std::uint32_t row = 0; row < chunks_.size(); ++row) {
+    if (vector_of_row_[row] == nullptr)
+      return Status::InvalidArgument(fmt::format("the HNSW graph lacks chunk {}; rebuild the index", row));
+  }
+  rows_of_doc_.clear();
+  rows_of_doc_.reserve(chunks_.size());
+  for (std::uint32_t row = 0; row < chunks_.size(); ++row) rows_of_doc_[chunks_[row].doc_id].push_back(row);
   descriptor_.chunk_count = static_cast<int64_t>(chunks_.size());
   descriptor_.doc_count = static_cast<int64_t>(rows_of_doc_.size());
+  return Status::OK();
 }
 
 Result<std::unique_ptr<VectorIndex>> VectorIndex::Build(IndexDescriptor descriptor,
@@ -177,9 +351,9 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Build(IndexDescriptor descript
   try {
     index->space_ = std::make_unique<hnswlib::InnerProductSpace>(dims);
     const size_t n = index->chunks_.size();
-    index->graph_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(
+    index->graph_ = GraphPtr(new hnswlib::HierarchicalNSW<float>(
         index->space_.get(), std::max<size_t>(n, 1), static_cast<size_t>(index->descriptor_.hnsw.m),
-        static_cast<size_t>(index->descriptor_.hnsw.ef_construction), 100);
+        static_cast<size_t>(index->descriptor_.hnsw.ef_construction), 100));
     index->graph_->setEf(static_cast<size_t>(index->descriptor_.hnsw.ef_search));
     // hnswlib allows concurrent addPoint for distinct labels; two workers use both cores.
     if (n > 0) index->graph_->addPoint(vectors.data(), 0);
@@ -207,7 +381,7 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Build(IndexDescriptor descript
   }
   index->descriptor_.build_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  index->IndexRows();
+  LH_RETURN_IF_ERROR(index->IndexRows());
   return index;
 }
 
@@ -285,56 +459,63 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Load(ObjectStore& bucket, cons
   auto descriptor = DescriptorFromJson(descriptor_json);
   if (!descriptor.ok())
     return descriptor.status().WithContext(fmt::format("{}{}", prefix, kDescriptorObject));
-  LH_ASSIGN_OR_RETURN(auto scratch, catalog::ScratchDirectory::Create(scratch_parent, "vectors"));
-  const std::string parquet = scratch->File(kEmbeddingsObject);
-  const std::string graph_file = scratch->File(kGraphObject);
-  LH_RETURN_IF_ERROR(catalog::DownloadFile(bucket, prefix + kEmbeddingsObject, parquet));
-  LH_RETURN_IF_ERROR(catalog::DownloadFile(bucket, prefix + kGraphObject, graph_file));
-
-  std::vector<ChunkRecord> chunks;
-  {
-    auto database = engine::Database::Open(PrivateEngine(engine_options));
-    if (!database.ok())
-      return database.status().WithContext("cannot start the vector index's Parquet engine");
-    LH_ASSIGN_OR_RETURN(auto connection, engine::Connection::Open(**database));
-    LH_ASSIGN_OR_RETURN(auto result,
-                        connection.Query(fmt::format(
-                            "SELECT doc_id, chunk_id, chunk_text, content_hash FROM read_parquet({})",
-                            engine::QuoteSqlString(parquet))));
-    while (true) {
-      LH_ASSIGN_OR_RETURN(auto chunk, result.Next());
-      if (!chunk) break;
-      for (size_t r = 0; r < chunk->size(); ++r) {
-        ChunkRecord record;
-        record.doc_id = std::string(chunk->GetValue(0, r).AsString().value_or(""));
-        record.chunk_id = static_cast<int>(chunk->GetValue(1, r).AsInt64().value_or(0));
-        record.text = std::string(chunk->GetValue(2, r).AsString().value_or(""));
-        record.content_hash = std::string(chunk->GetValue(3, r).AsString().value_or(""));
-        chunks.push_back(std::move(record));
-      }
+  // A directory bucket's objects are read where they lie (they are immutable once committed);
+  // a remote bucket's are fetched into scratch first.
+  std::unique_ptr<catalog::ScratchDirectory> scratch;
+  auto local_file = [&](const char* object) -> Result<std::string> {
+    auto uri = bucket.Uri(prefix + object);
+    if (uri.ok() && !uri->empty() && uri->front() == '/') return *uri;
+    if (scratch == nullptr) {
+      LH_ASSIGN_OR_RETURN(scratch, catalog::ScratchDirectory::Create(scratch_parent, "vectors"));
     }
-  }
+    const std::string path = scratch->File(object);
+    LH_RETURN_IF_ERROR(catalog::DownloadFile(bucket, prefix + object, path));
+    return path;
+  };
+  LH_ASSIGN_OR_RETURN(const std::string parquet, local_file(kEmbeddingsObject));
+  LH_ASSIGN_OR_RETURN(const std::string graph_file, local_file(kGraphObject));
+  // The chunk records (DuckDB reading the Parquet) and the graph load side by side.
+  std::vector<ChunkRecord> chunks;
+  Status chunks_status;
+  std::thread chunk_reader([&] {
+    chunks_status = [&]() -> Status {
+      auto database = engine::Database::Open(PrivateEngine(engine_options));
+      if (!database.ok())
+        return database.status().WithContext("cannot start the vector index's Parquet engine");
+      LH_ASSIGN_OR_RETURN(auto connection, engine::Connection::Open(**database));
+      LH_ASSIGN_OR_RETURN(auto result,
+                          connection.Query(fmt::format(
+                              "SELECT doc_id, chunk_id, chunk_text, content_hash FROM read_parquet({})",
+                              engine::QuoteSqlString(parquet))));
+      while (true) {
+        LH_ASSIGN_OR_RETURN(auto chunk, result.Next());
+        if (!chunk) return Status::OK();
+        for (size_t r = 0; r < chunk->size(); ++r) {
+          ChunkRecord record;
+          record.doc_id = std::string(chunk->GetValue(0, r).AsString().value_or(""));
+          record.chunk_id = static_cast<int>(chunk->GetValue(1, r).AsInt64().value_or(0));
+          record.text = std::string(chunk->GetValue(2, r).AsString().value_or(""));
+          record.content_hash = std::string(chunk->GetValue(3, r).AsString().value_or(""));
+          chunks.push_back(std::move(record));
+        }
+      }
+    }();
+  });
+  auto space = std::make_unique<hnswlib::InnerProductSpace>(static_cast<size_t>(descriptor->dims));
+  auto graph = ReadGraph(graph_file, *space);
+  chunk_reader.join();
+  LH_RETURN_IF_ERROR(chunks_status);
+  if (!graph.ok()) return graph.status().WithContext(prefix + kGraphObject);
   std::unique_ptr<VectorIndex> index(new VectorIndex(std::move(descriptor).value(), std::move(chunks)));
-  try {
-    index->space_ =
-        std::make_unique<hnswlib::InnerProductSpace>(static_cast<size_t>(index->descriptor_.dims));
-    index->graph_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(index->space_.get(), graph_file);
-  } catch (const std::exception& e) {
-    return Status::InvalidArgument(fmt::format("{}{} cannot be loaded: {}", prefix, kGraphObject, e.what()));
-  }
-  if (index->graph_->cur_element_count != index->chunks_.size() ||
-      index->graph_->data_size_ != static_cast<size_t>(index->descriptor_.dims) * sizeof(float))
+  index->space_ = std::move(space);
+  index->graph_ = std::move(graph).value();
+  if (index->graph_->cur_element_count != index->chunks_.size())
     return Status::InvalidArgument(
         fmt::format("{}: the HNSW graph holds {} vectors but the embeddings {} chunks; "
                     "rebuild the index",
                     prefix, index->graph_->cur_element_count, index->chunks_.size()));
-  for (std::uint32_t row = 0; row < index->chunks_.size(); ++row) {
-    if (index->graph_->label_lookup_.find(row) == index->graph_->label_lookup_.end())
-      return Status::InvalidArgument(
-          fmt::format("{}: the HNSW graph lacks chunk {}; rebuild the index", prefix, row));
-  }
   index->graph_->setEf(static_cast<size_t>(index->descriptor_.hnsw.ef_search));
-  index->IndexRows();
+  if (Status indexed = index->IndexRows(); !indexed.ok()) return indexed.WithContext(prefix);
   return index;
 }
 

@@ -14,9 +14,9 @@
 // filter leaves few candidates; otherwise HNSW, post-filtered, with an exact fallback whenever
 // the graph search cannot fill k allowed hits (see docs/DECISIONS.md, ADR on vector search).
 //
-// Thread-safety: an index is immutable after Build/Load; Search may run from many threads at
-// once. A search with a non-default ef briefly takes an exclusive lock (hnswlib 0.6.2 keeps ef in
-// the index rather than per query).
+// Thread-safety: an index is immutable after Build/Load (a loaded graph's vectors and level-0
+// links are mapped read-only from hnsw.bin); Search may run from many threads at once. A search with a
+// non-default ef briefly takes an exclusive lock (hnswlib 0.6.2 keeps ef in the index rather than per query).
 #pragma once
 
 #include <cstdint>
@@ -123,6 +123,14 @@ struct SearchOutcome {
   SearchMethod method = SearchMethod::kExact;
 };
 
+//! Deletes an HNSW graph. A loaded graph's level 0 (vectors and links) is a read-only mapping of
+//! its file, which hnswlib must not free: the deleter unmaps it instead.
+struct HnswGraphDeleter {
+  void* mapping = nullptr;
+  std::size_t mapping_size = 0;
+  void operator()(hnswlib::HierarchicalNSW<float>* graph) const;
+};
+
 class VectorIndex {
  public:
   //! Below this many chunks every search is exact (cheaper than walking a graph, and exact).
@@ -177,13 +185,18 @@ class VectorIndex {
   VectorIndex(IndexDescriptor descriptor, std::vector<ChunkRecord> chunks);
   SearchOutcome SearchExact(const float* query, std::size_t k, const RowFilter* filter) const;
   std::vector<ChunkHit> SearchGraph(const float* query, std::size_t k, std::size_t ef) const;
-  void IndexRows();
+  //! Maps rows to their vectors in the graph and documents to their rows. InvalidArgument if the
+  //! graph lacks a row.
+  Status IndexRows();
 
   IndexDescriptor descriptor_;
   std::vector<ChunkRecord> chunks_;
   std::unordered_map<std::string, std::vector<std::uint32_t>> rows_of_doc_;
+  using GraphPtr = std::unique_ptr<hnswlib::HierarchicalNSW<float>, HnswGraphDeleter>;
+  static Result<GraphPtr> ReadGraph(const std::string& path, hnswlib::InnerProductSpace& space);
+
   std::unique_ptr<hnswlib::InnerProductSpace> space_;
-  std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph_;
+  GraphPtr graph_;
   std::vector<const float*> vector_of_row_;  // points into graph_'s storage
   mutable std::shared_mutex ef_mu_;          // shared: search at the default ef; unique: changing ef
 };

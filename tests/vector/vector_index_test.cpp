@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <set>
 
@@ -241,6 +242,50 @@ TEST_F(VectorIndexTest, SavedGenerationLoadsBackWithTheSameAnswers) {
   // A generation without its descriptor is not an index.
   EXPECT_EQ(VectorIndex::Load(**bucket, "vectors/resumes/g9/", {}, "").status().code(),
             StatusCode::kNotFound);
+  std::filesystem::remove_all(dir);
+}
+
+// A damaged hnsw.bin (cut short, padded, garbage, a link past the last element) is refused with
+// an error naming it, never read past its end or followed into memory it does not hold.
+TEST_F(VectorIndexTest, DamagedGraphFileIsRefusedByName) {
+  auto index = BuildIndex();
+  ASSERT_TRUE(index);
+  auto dir =
+      std::filesystem::temp_directory_path() / ("lakehouse-vector-damage-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto bucket = LocalObjectStore::Open("primary", dir.string());
+  ASSERT_TRUE(bucket.ok());
+  ASSERT_TRUE(index->Save(**bucket, {}, "").ok());
+  const std::string key = index->descriptor().Prefix() + "hnsw.bin";
+  auto good = (*bucket)->Get(key);
+  ASSERT_TRUE(good.ok());
+  ASSERT_GT(good->size(), 4096U);
+  std::string bad_link = *good;
+  const std::uint32_t past_the_end = 0xFFFFFF00U;
+  std::memcpy(bad_link.data() + 96 + 4, &past_the_end, sizeof past_the_end);  // element 0's first link
+  std::string garbage(good->size(), '\0');
+  for (size_t i = 0; i < garbage.size(); ++i) garbage[i] = static_cast<char>((i * 2654435761U) >> 13);
+  const std::vector<std::pair<std::string, std::string>> damages = {
+      {"empty", ""},
+      {"header only", good->substr(0, 50)},
+      {"cut in level 0", good->substr(0, good->size() / 2)},
+      {"last byte missing", good->substr(0, good->size() - 1)},
+      {"trailing bytes", *good + "extra"},
+      {"garbage", garbage},
+      {"a link past the end", bad_link},
+  };
+  for (const auto& [what, bytes] : damages) {
+    ASSERT_TRUE((*bucket)->Put(key, bytes).ok());
+    auto loaded = VectorIndex::Load(**bucket, index->descriptor().Prefix(), {}, "");
+    ASSERT_FALSE(loaded.ok()) << what;
+    EXPECT_EQ(loaded.status().code(), StatusCode::kInvalidArgument)
+        << what << ": " << loaded.status().ToString();
+    EXPECT_NE(loaded.status().message().find("hnsw.bin"), std::string::npos)
+        << what << ": " << loaded.status().ToString();
+  }
+  // Put back whole, it loads again.
+  ASSERT_TRUE((*bucket)->Put(key, *good).ok());
+  EXPECT_TRUE(VectorIndex::Load(**bucket, index->descriptor().Prefix(), {}, "").ok());
   std::filesystem::remove_all(dir);
 }
 
