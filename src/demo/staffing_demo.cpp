@@ -288,8 +288,10 @@ Result<std::vector<DemoFile>> GenerateStaffingDemo(const DemoOptions& o) {
   std::string resumes;
   for (const auto& c : candidates) {
     const Role& role = *c.role;
-    std::string text = fmt::format("{} {}\n{}, {} | {} years of experience as a {}.\n\nSUMMARY\n", c.first,
-                                   c.last, c.place.city, c.place.state, c.years, role.title);
+    const bool vowel = std::string_view("AEIOU").find(role.title.front()) != std::string_view::npos;
+    std::string text =
+        fmt::format("{} {}\n{}, {} | {} years of experience as {} {}.\n\nSUMMARY\n", c.first, c.last,
+                    c.place.city, c.place.state, c.years, vowel ? "an" : "a", role.title);
     text += fmt::format("{} with a track record in {} and {}. ", role.title,
                         role.skills[static_cast<size_t>(dice.Between(0, 3))],
                         role.skills[static_cast<size_t>(dice.Between(4, 7))]);

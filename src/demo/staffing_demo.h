@@ -18,7 +18,7 @@ namespace lakehouse::demo {
 
 struct DemoOptions {
   uint64_t seed = 20261123;  //!< same seed, same bytes
-  int candidates = 2000;     //!< one resume each
+  int candidates = 1500;     //!< one resume each (the demo index embeds them all on first start)
   int clients = 60;
   int contracts = 300;
   int placements = 800;
