@@ -81,6 +81,15 @@ void RegisterVectorRoutes(Router& router, vector::VectorStore& store, AppendLog&
     return HttpResponse::FromJson(200, *state);
   });
   router.Add("POST", "/vectors/{index}/search", [&store](HttpRequest& r) { return Search(store, r, kMaxK); });
+  router.Add("GET", "/vectors/{index}/documents/{doc_id}", [&store](HttpRequest& r) {
+    const auto vectors = r.Query("vectors");
+    if (vectors && *vectors != "true" && *vectors != "false")
+      return ErrorResponse(Status::InvalidArgument("vectors must be true or false"));
+    auto document =
+        store.Document(r.path_params["index"], r.path_params["doc_id"], vectors && *vectors == "true");
+    if (!document.ok()) return ErrorResponse(document.status());
+    return HttpResponse::FromJson(200, *document);
+  });
   router.Add("POST", "/vectors/{index}/tune",
              [&store, &trials](HttpRequest& r) { return Tune(store, trials, r); });
   router.Add("GET", "/hnsw/trials", [&trials](HttpRequest& r) { return ListTrials(trials, r); });

@@ -823,6 +823,33 @@ bool VectorStore::WaitForBuilds(std::chrono::milliseconds timeout) const {
   });
 }
 
+Result<Json> VectorStore::Document(const std::string& name, const std::string& doc_id,
+                                   bool with_vectors) const {
+  std::shared_ptr<Slot> slot;
+  LH_ASSIGN_OR_RETURN(auto index, impl_->Current(name, &slot));
+  const IndexDescriptor& d = index->descriptor();
+  LH_ASSIGN_OR_RETURN(auto live, impl_->LiveRows(*slot, *index));
+  Json chunks = Json::array();
+  for (std::uint32_t row : index->RowsOf(doc_id)) {
+    if (live != nullptr && !(*live)[row]) continue;
+    const ChunkRecord& c = index->chunk(row);
+    Json chunk = {{"chunk_id", c.chunk_id}, {"chunk_text", c.text}, {"content_hash", c.content_hash}};
+    if (with_vectors) {
+      const float* v = index->VectorOf(row);
+      chunk["vector"] = std::vector<float>(v, v + d.dims);
+    }
+    chunks.push_back(std::move(chunk));
+  }
+  if (chunks.empty())
+    return Status::NotFound(fmt::format("index '{}' holds no document '{}' (generation {} of dataset '{}')",
+                                        name, doc_id, d.generation, d.dataset));
+  return Json{{"index", name},
+              {"generation", d.generation},
+              {"model", d.model},
+              {"doc_id", doc_id},
+              {"chunks", std::move(chunks)}};
+}
+
 Result<VectorSearchResponse> VectorStore::Search(const std::string& name,
                                                  const VectorSearchRequest& request) const {
   auto started = std::chrono::steady_clock::now();

@@ -146,6 +146,13 @@ class VectorStore {
   //! search after a change of the dataset pays for that check (one scan of the ids and texts).
   Result<VectorSearchResponse> Search(const std::string& name, const VectorSearchRequest& request) const;
 
+  //! The chunks of document `doc_id` in the current generation of `name`, from memory:
+  //! {"index", "generation", "model", "doc_id", "chunks": [{"chunk_id", "chunk_text",
+  //! "content_hash", "vector"? (with_vectors)}]}. NotFound for an unknown index or a document the
+  //! index does not hold (or no longer may return: deleted or changed since the build),
+  //! FailedPrecondition while the index has no ready generation.
+  Result<Json> Document(const std::string& name, const std::string& doc_id, bool with_vectors) const;
+
   //! Runs tuning trials on the current generation: builds a graph per (m, ef_construction), and
   //! for each ef_search measures recall@k against exact search and the mean latency. Returns
   //! {"trials": [...], "chosen"?}; with adopt, rebuilds the index with the chosen setting.

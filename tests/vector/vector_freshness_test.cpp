@@ -80,6 +80,8 @@ TEST_F(VectorFreshness, DeletedAndChangedDocumentsLeaveResultsAtOnceAndOnlyChang
   EXPECT_FALSE(Has(Ids({{"text", "restaurant chef"}, {"k", 6}, {"mode", "hybrid"}}), "c01"));
   EXPECT_FALSE(Has(Ids({{"text", "restaurant chef"}, {"k", 6}, {"filter", "state = 'NY'"}}), "c01"));
   EXPECT_FALSE(Has(Ids({{"text", "restaurant chef"}, {"k", 6}, {"exact", true}}), "c01"));
+  EXPECT_EQ(HttpCall(server_.port(), "GET", "/vectors/fresh/documents/c01").status, 404)
+      << "a deleted document is not fetched by id either";
   HttpReply asked =
       Post("/ai/ask", {{"question", "Who is a chef?"}, {"index", "fresh"}, {"k", 5}, {"max_tokens", 4}});
   ASSERT_EQ(asked.status, 200) << asked.body;

@@ -160,6 +160,41 @@ TEST_F(VectorRoutes, SemanticQueryReturnsTheMatchingResumeFirst) {
   EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 12U);
 }
 
+// A document is fetched by id from the loaded index: its chunks, and their vectors when asked.
+TEST_F(VectorRoutes, DocumentsAreFetchedByIdWithTheirChunksAndVectors) {
+  json hit = Search({{"text", "intensive care nursing"}, {"k", 1}})["hits"][0];
+  HttpReply plain = HttpCall(server_->port(), "GET", "/vectors/people/documents/c02");
+  ASSERT_EQ(plain.status, 200) << plain.body;
+  json document = json::parse(plain.body);
+  EXPECT_EQ(document["doc_id"], "c02");
+  EXPECT_EQ(document["model"], "all-MiniLM-L6-v2");
+  ASSERT_GE(document["chunks"].size(), 1U);
+  std::string text;
+  for (const auto& chunk : document["chunks"]) {
+    EXPECT_FALSE(chunk.contains("vector")) << "vectors only when asked";
+    EXPECT_EQ(chunk["content_hash"].get<std::string>().size(), 64U);
+    text += chunk["chunk_text"].get<std::string>() + " ";
+  }
+  EXPECT_NE(text.find(hit["chunk_text"].get<std::string>()), std::string::npos) << text;
+
+  HttpReply with = HttpCall(server_->port(), "GET", "/vectors/people/documents/c02?vectors=true");
+  ASSERT_EQ(with.status, 200) << with.body;
+  const json with_vectors = json::parse(with.body);
+  const json vector = with_vectors["chunks"][0]["vector"];
+  ASSERT_EQ(vector.size(), 384U);
+  double norm = 0;
+  for (const auto& x : vector) norm += x.get<double>() * x.get<double>();
+  EXPECT_NEAR(norm, 1.0, 1e-3) << "stored vectors are L2-normalised";
+  // The stored vector is the one a search by that vector finds first.
+  EXPECT_EQ(DocIds(Search({{"vector", vector}, {"k", 1}}))[0], "c02");
+
+  EXPECT_EQ(HttpCall(server_->port(), "GET", "/vectors/people/documents/nobody").status, 404);
+  EXPECT_EQ(HttpCall(server_->port(), "GET", "/vectors/nothing/documents/c02").status, 404);
+  EXPECT_EQ(HttpCall(server_->port(), "GET", "/vectors/people/documents/c02?vectors=maybe").status, 400);
+  EXPECT_EQ(HttpCall(server_->port(), "GET", "/vectors/people/documents/" + std::string(20000, 'x')).status,
+            404);
+}
+
 TEST_F(VectorRoutes, FilterKeepsOnlyAllowedDocumentsEvenWhenVerySelective) {
   json texas = Search({{"text", "cook"}, {"k", 10}, {"filter", "state = 'TX'"}});
   auto ids = DocIds(texas);
