@@ -105,14 +105,16 @@ TEST_F(UploadE2e, AnUploadOfHundredsOfMegabytesNeverSitsInTheServersMemory) {
 // what does not fit).
 TEST_F(UploadE2e, IngestingAHundredsOfMegabytesUploadStaysNearTheEngineMemoryLimit) {
   constexpr int64_t kLimitMiB = 256;
-  // What the server holds beyond DuckDB's limit. AddressSanitizer's allocator adds shadow memory
-  // and redzones to every buffer DuckDB takes and reuses freed chunks only within a size class;
-  // measured growth under it ranges 334-478 MiB run to run against 282 MiB in the plain build, so
-  // the plain build is where the limit is held tightly.
+  // What the server holds beyond DuckDB's limit. DuckDB writes the Parquet file in file order
+  // from two reader threads, so batches that finish out of order wait in memory, and how many
+  // depends on scheduling: the plain debug build measured 269-332 MiB of growth on a quiet machine
+  // and 434 MiB while CI ran other tests beside it. AddressSanitizer's allocator adds shadow memory
+  // and redzones to every buffer (334-478 MiB quiet). Holding the whole file, as the ingest did
+  // before engine.memory_limit reached it, measured 650 MiB of growth, above either bound.
 #if defined(__SANITIZE_ADDRESS__)
-  constexpr int64_t kAllocatorSlackMiB = 320;
+  constexpr int64_t kAllocatorSlackMiB = 384;
 #else
-  constexpr int64_t kAllocatorSlackMiB = 128;
+  constexpr int64_t kAllocatorSlackMiB = 256;
 #endif
   auto env = Env();
   env["LAKEHOUSE_ENGINE_MEMORY_LIMIT"] = std::to_string(kLimitMiB) + "MiB";
