@@ -98,8 +98,9 @@ Json EventToJson(const Event& e) {
 std::string EventToJsonText(const Event& e, std::string_view iso_ts) {
   // The keys in the order a Json object keeps them (sorted), so both writers agree to the byte.
   std::string out;
-  out.reserve(160 + e.dataset.size() + e.actor.size() + e.source.size() + e.job.size() +
-              e.key.value_or("").size() + e.old_value.value_or("").size() + e.new_value.value_or("").size());
+  auto size_of = [](const std::optional<std::string>& v) { return v ? v->size() : 0; };
+  out.reserve(160 + e.dataset.size() + e.actor.size() + e.source.size() + e.job.size() + size_of(e.key) +
+              size_of(e.old_value) + size_of(e.new_value));
   auto text = [&](std::string_view name, std::string_view value) {
     out += name;
     AppendJsonString(out, value);
