@@ -169,7 +169,7 @@ double LoadAverage() {
 // Our figures at the original design's setting (first data set), for the comparison table.
 struct Headline {
   double p50 = 0, p95 = 0, recall = 0, build_s = 0, save_s = 0, load_s = 0, fetch_memory_us = 0,
-         fetch_parquet_us = 0, memory_mib = 0;
+         fetch_parquet_us = 0, memory_mib = 0, append_s = -1, append_p50 = 0, append_p95 = 0;
 };
 
 void WriteRaw(const std::string& path, const void* data, size_t bytes) {
@@ -378,7 +378,8 @@ int main(int argc, char** argv) {
     t = Clock::now();
     Status saved = (*index)->Save(**bucket, {}, "");
     double save_s = Seconds(t);
-    double load_s = -1, fetch_memory_us = -1, fetch_parquet_us = -1;
+    double load_s = -1, fetch_memory_us = -1, fetch_parquet_us = -1, append_s = -1;
+    Row after_append;
     if (saved.ok()) {
       t = Clock::now();
       auto loaded = VectorIndex::Load(**bucket, d.Prefix(), {}, "");
@@ -400,6 +401,26 @@ int main(int argc, char** argv) {
         }
         fetch_memory_us = Median(us);
         g_sink = sink;  // keeps the lookups from being optimised away
+        // Append 10K rows (copies of the first 10K vectors under new ids): a durable fragment,
+        // searched exactly next to the graph until a rebuild folds it in.
+        const size_t extra = std::min<size_t>(10000, count);
+        std::vector<ChunkRecord> records(extra);
+        for (size_t i = 0; i < extra; ++i)
+          records[i] = {fmt::format("x{}", i), 0, fmt::format("added {}", i), ""};
+        std::vector<float> vectors(set.base.begin(), set.base.begin() + static_cast<long>(extra * set.dims));
+        t = Clock::now();
+        auto appended = (*loaded)->Append(**bucket, std::move(records), std::move(vectors), {}, 2, {}, "");
+        append_s = appended.ok() ? Seconds(t) : -1;
+        if (appended.ok()) {
+          after_append = Measure(set, truth, k, [&](const std::vector<float>& q) {
+            SearchOptions o;
+            o.k = k;
+            o.ef = original_ef;
+            return (*appended)->Search(q, o)->hits;
+          });
+        } else {
+          fmt::print(stderr, "append failed: {}\n", appended.status().ToString());
+        }
       }
       auto database = engine::Database::Open({});
       if (database.ok()) {
@@ -429,8 +450,9 @@ int main(int argc, char** argv) {
                                save_s, load_s, memory_mib);
     fmt::print(
         "  save {:.1f} s, cold load {:.2f} s, memory {:.0f} MiB, fetch {:.1f} us (memory) {:.0f} us "
-        "(parquet)\n",
-        save_s, load_s, memory_mib, fetch_memory_us, fetch_parquet_us);
+        "(parquet), append 10K {:.3f} s, then search p50 {:.0f} us p95 {:.0f} us\n",
+        save_s, load_s, memory_mib, fetch_memory_us, fetch_parquet_us, append_s, after_append.p50,
+        after_append.p95);
     if (&set == &sets.front()) {
       headline.build_s = build_s;
       headline.save_s = save_s;
@@ -438,6 +460,9 @@ int main(int argc, char** argv) {
       headline.fetch_memory_us = fetch_memory_us;
       headline.fetch_parquet_us = fetch_parquet_us;
       headline.memory_mib = memory_mib;
+      headline.append_s = append_s;
+      headline.append_p50 = after_append.p50;
+      headline.append_p95 = after_append.p95;
     }
   }
   // The peers, on the same vectors and queries, in this same run.
@@ -507,8 +532,10 @@ int main(int argc, char** argv) {
       "<= 100");
   add_row(
       "append 10K rows (s)", "full rewrite (Lance 0.08)",
-      fmt::format("full rebuild: ~{:.0f} (build + save)", headline.build_s * 1.1 + headline.save_s * 1.1),
-      [&](const Json& p) { return cell(peer_number(p, "append_s"), 0, "{:.2f}"); }, "<= 0.08");
+      fmt::format("{:.3f} (durable fragment; search then p50 {:.0f} / p95 {:.0f} us)", headline.append_s,
+                  headline.append_p50, headline.append_p95),
+      [&](const Json& p) { return cell(peer_number(p, "append_s"), headline.append_s, "{:.3f}"); },
+      "<= 0.08");
   add_row(
       "index memory (MiB)", "-", fmt::format("{:.0f}", headline.memory_mib),
       [&](const Json& p) { return cell(peer_number(p, "memory_mib"), headline.memory_mib, "{:.0f}"); }, "-");
@@ -534,11 +561,12 @@ int main(int argc, char** argv) {
             "index, not a model. Peers run on the same vectors and queries in the same run; (Nx) is the "
             "peer's figure divided by ours. Row fetch: ours is a lookup in the loaded index (and a DuckDB "
             "scan of embeddings.parquet); hnswlib get_items, FAISS reconstruct, Lance take(). Append: peers "
-            "add 10K rows (hnswlib and FAISS in memory; Lance durable, unindexed); ours writes a new "
-            "generation (graph rebuilt over all rows, then saved), estimated from the build and save "
-            "times.\n\n"
+            "add 10K rows (hnswlib and FAISS in memory, into the graph; Lance durable, unindexed); ours "
+            "writes a durable fragment (records as Parquet, vectors as raw float32, then its commit) that "
+            "is searched exactly next to the graph until a background fold builds the next generation; "
+            "the search figures after it are at ef {} with the 10K rows unindexed.\n\n"
             "{}\n{}\n{}",
-            command, load_at_start, load_at_end, m, efc, compare, build_table, table));
+            command, load_at_start, load_at_end, m, efc, original_ef, compare, build_table, table));
   }
   return 0;
 }

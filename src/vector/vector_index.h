@@ -8,23 +8,35 @@
 //                       what makes a cold start fast
 //   index.json          the IndexDescriptor; written last, so it is the commit point: a
 //                       generation without it is garbage from an interrupted build.
+//   fragments/{seq:08}-{token}.parquet  rows appended after the graph was built: doc_id,
+//                       chunk_id, chunk_text, content_hash
+//   fragments/{seq:08}-{token}.f32      their vectors, row after row, as little-endian float32
+//   fragments/{seq:08}.json             {"seq", "dataset_version", "rows", "dims", "records",
+//                       "vectors", "removed_docs", "created_at_us"}: the fragment's commit point,
+//                       written last with put-if-absent, so two writers cannot both append
+//                       fragment seq; files without a commit are ignored.
+//
+// Appending (VectorIndex::Append) costs a Parquet write of the records and a raw write of the
+// vectors, not a graph rebuild: appended rows are searched exactly next to the graph, and a
+// document appended again, or removed, leaves the results at once (its earlier rows are no longer
+// live). A rebuild folds the fragments into the next generation's graph (ADR-65).
 //
 // Vectors are L2-normalised, so the score of a hit is the cosine similarity (inner product).
 // Search is exact (every vector compared) when asked for, when the index is small, or when a
 // filter leaves few candidates; otherwise HNSW, post-filtered, with an exact fallback whenever
 // the graph search cannot fill k allowed hits (see docs/DECISIONS.md, ADR on vector search).
 //
-// Thread-safety: an index is immutable after Build/Load (a loaded graph's vectors and level-0
-// links are mapped read-only from hnsw.bin); Search may run from many threads at once. A search with a
-// non-default ef briefly takes an exclusive lock (hnswlib 0.6.2 keeps ef in the index rather than per query).
+// Thread-safety: an index is immutable after Build/Load/Append (a loaded graph's vectors and
+// level-0 links are mapped read-only from hnsw.bin; Append returns a new index sharing the graph);
+// Search may run from many threads at once. A search with a non-default ef briefly takes an
+// exclusive lock on the shared graph (hnswlib 0.6.2 keeps ef in the index rather than per query).
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <shared_mutex>
 #include <string>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "common/json.h"
@@ -79,6 +91,8 @@ struct IndexDescriptor {
   std::int64_t truncated_chunks = 0;  //!< chunks longer than the model's context (cut when embedded)
   double embed_seconds = 0;           //!< time spent embedding
   double build_seconds = 0;           //!< time spent building the HNSW graph
+  std::int64_t fragments = 0;         //!< fragments appended since (their rows are searched exactly)
+  std::int64_t appended_chunks = 0;   //!< rows in those fragments
 
   //! "vectors/{name}/g{generation}/".
   std::string Prefix() const;
@@ -155,15 +169,34 @@ class VectorIndex {
   VectorIndex& operator=(const VectorIndex&) = delete;
 
   //! Writes embeddings.parquet, hnsw.bin and finally index.json under descriptor().Prefix() in
-  //! `bucket`. On failure the generation is not committed (no index.json).
+  //! `bucket`. On failure the generation is not committed (no index.json). FailedPrecondition for
+  //! an index with appended fragments (they are saved by Append; Rebuilt folds them in).
   Status Save(ObjectStore& bucket, const engine::DatabaseOptions& engine,
               const std::string& scratch_parent) const;
 
+  //! Appends `chunks` (their `vectors`: chunks.size() * dims floats, L2-normalised) as the next
+  //! fragment of this saved generation and returns the index with it; this index is unchanged.
+  //! Every document in `chunks` replaces its earlier rows; the documents in `removed_docs` leave.
+  //! `dataset_version` is the dataset version the index then reflects. The fragment is durable
+  //! (committed) when this returns. InvalidArgument for mismatched sizes; FailedPrecondition if
+  //! another writer appended the same fragment number first (load the index again).
+  Result<std::unique_ptr<VectorIndex>> Append(ObjectStore& bucket, std::vector<ChunkRecord> chunks,
+                                              std::vector<float> vectors,
+                                              const std::vector<std::string>& removed_docs,
+                                              std::int64_t dataset_version,
+                                              const engine::DatabaseOptions& engine,
+                                              const std::string& scratch_parent) const;
+
   const IndexDescriptor& descriptor() const { return descriptor_; }
-  std::size_t size() const { return chunks_.size(); }
-  const ChunkRecord& chunk(std::uint32_t row) const { return chunks_[row]; }
-  //! The rows of document `doc_id` (empty if it has none).
-  const std::vector<std::uint32_t>& RowsOf(const std::string& doc_id) const;
+  //! Rows: the graph's, then the appended fragments' (live or not).
+  std::size_t size() const { return size_; }
+  //! Rows in the HNSW graph (the first graph_size() rows); the rest are searched exactly.
+  std::size_t graph_size() const;
+  const ChunkRecord& chunk(std::uint32_t row) const;
+  //! False for a row whose document was appended again or removed by a later fragment.
+  bool live(std::uint32_t row) const { return live_ == nullptr || (*live_)[row]; }
+  //! The live rows of document `doc_id` (empty if it has none).
+  std::vector<std::uint32_t> RowsOf(const std::string& doc_id) const;
   //! The vector of chunk `row` (dims floats).
   const float* VectorOf(std::uint32_t row) const;
 
@@ -174,31 +207,44 @@ class VectorIndex {
   //! Like Search, but one hit per document (its best chunk): the k best documents.
   Result<SearchOutcome> SearchDocuments(const std::vector<float>& query, const SearchOptions& options) const;
 
-  //! The k nearest chunks by the HNSW graph alone, candidate list max(ef, k), no filter and no
-  //! exact fallback: what tuning trials and benchmarks measure. InvalidArgument as for Search.
+  //! The k nearest chunks by the HNSW graph alone, candidate list max(ef, k), no filter, no exact
+  //! fallback and no appended rows: what tuning trials and benchmarks measure. InvalidArgument as
+  //! for Search.
   Result<std::vector<ChunkHit>> SearchHnsw(const std::vector<float>& query, int k, int ef) const;
 
-  //! Builds another graph over the same vectors with `params` (for tuning trials).
+  //! Builds one graph over the live rows (appended ones too) with `params` (for tuning trials).
   Result<std::unique_ptr<VectorIndex>> Rebuilt(const HnswParams& params) const;
 
  private:
-  VectorIndex(IndexDescriptor descriptor, std::vector<ChunkRecord> chunks);
-  SearchOutcome SearchExact(const float* query, std::size_t k, const RowFilter* filter) const;
+  struct Base;      // the graph and its rows, shared by an index and the indexes appended to it
+  struct Fragment;  // the rows of one appended fragment
+  using GraphPtr = std::unique_ptr<hnswlib::HierarchicalNSW<float>, HnswGraphDeleter>;
+
+  VectorIndex(IndexDescriptor descriptor, std::shared_ptr<Base> base);
+  //! Exact top k among the allowed rows: the graph's rows, the appended rows, or both.
+  std::vector<ChunkHit> SearchExact(const float* query, std::size_t k, const RowFilter* filter,
+                                    bool graph_rows, bool appended_rows) const;
   std::vector<ChunkHit> SearchGraph(const float* query, std::size_t k, std::size_t ef) const;
+  //! Which fragment holds `row` (>= graph_size()), and where in it.
+  std::pair<std::size_t, std::size_t> Locate(std::uint32_t row) const;
+  //! This index with `fragment` appended after its rows.
+  std::unique_ptr<VectorIndex> WithFragment(std::shared_ptr<const Fragment> fragment) const;
+  //! Reads the committed fragments of the generation under `prefix` and appends them to `index`.
+  static Result<std::unique_ptr<VectorIndex>> LoadFragments(std::unique_ptr<VectorIndex> index,
+                                                            ObjectStore& bucket, const std::string& prefix,
+                                                            const engine::DatabaseOptions& engine,
+                                                            const std::string& scratch_parent);
   //! Maps rows to their vectors in the graph and documents to their rows. InvalidArgument if the
   //! graph lacks a row.
   Status IndexRows();
-
-  IndexDescriptor descriptor_;
-  std::vector<ChunkRecord> chunks_;
-  std::unordered_map<std::string, std::vector<std::uint32_t>> rows_of_doc_;
-  using GraphPtr = std::unique_ptr<hnswlib::HierarchicalNSW<float>, HnswGraphDeleter>;
   static Result<GraphPtr> ReadGraph(const std::string& path, hnswlib::InnerProductSpace& space);
 
-  std::unique_ptr<hnswlib::InnerProductSpace> space_;
-  GraphPtr graph_;
-  std::vector<const float*> vector_of_row_;  // points into graph_'s storage
-  mutable std::shared_mutex ef_mu_;          // shared: search at the default ef; unique: changing ef
+  IndexDescriptor descriptor_;
+  std::shared_ptr<Base> base_;
+  std::vector<std::shared_ptr<const Fragment>> fragments_;
+  std::vector<std::uint32_t> fragment_start_;  // the first row of each fragment
+  std::shared_ptr<const RowFilter> live_;      // null: every row is live
+  std::size_t size_ = 0;
 };
 
 }  // namespace lakehouse::vector

@@ -21,6 +21,9 @@ namespace lakehouse::vector {
 namespace {
 
 constexpr int kRrfConstant = 60;  // the usual reciprocal-rank-fusion damping (Cormack et al.)
+// A refresh appends to a generation while it has fewer than kMaxFragments fragments (each is read
+// on every load); past that it builds the next generation.
+constexpr std::int64_t kMaxFragments = 32;
 constexpr std::size_t kMaxFilterBytes = 16 * 1024;
 constexpr std::size_t kMaxQueryTextBytes = 64 * 1024;
 
@@ -82,15 +85,15 @@ struct Slot {
   bool build_running = false;                  // guarded by mu
 
   std::mutex keyword_mu;
-  const VectorIndex* keyword_for = nullptr;  // the generation `keywords` indexes; guarded by keyword_mu
-  std::shared_ptr<KeywordIndex> keywords;    // guarded by keyword_mu
+  std::shared_ptr<const VectorIndex> keyword_for;  // the index `keywords` covers; guarded by keyword_mu
+  std::shared_ptr<KeywordIndex> keywords;          // guarded by keyword_mu
 
-  // Which rows of a generation still match the dataset at version `live_version` (see
+  // Which rows of index `live_for` still match the dataset at version `live_version` (see
   // Impl::LiveRows); null `live` means all of them.
   std::mutex live_mu;
-  std::int64_t live_generation = -1;        // guarded by live_mu
-  std::int64_t live_version = -1;           // guarded by live_mu
-  std::shared_ptr<const RowFilter> live;    // guarded by live_mu
+  std::shared_ptr<const VectorIndex> live_for;  // guarded by live_mu
+  std::int64_t live_version = -1;               // guarded by live_mu
+  std::shared_ptr<const RowFilter> live;        // guarded by live_mu
   std::int64_t refreshed_for_version = -1;  // the dataset version a refresh was started for; guarded by mu
 };
 
@@ -254,18 +257,22 @@ struct VectorStore::Impl {
 
   Json DescribeLocked(const Slot& slot) const;
   Result<std::int64_t> NextGeneration(ObjectStore& bucket, const std::string& name) const;
+  // `incremental` (a refresh): new and changed documents may be appended to the current
+  // generation as a fragment instead of building the next one.
   void RunBuild(const std::shared_ptr<Slot>& slot, const CreateIndexRequest& request,
-                const catalog::DatasetManifest& manifest, ai::Embedder* embedder);
+                const catalog::DatasetManifest& manifest, ai::Embedder* embedder, bool incremental);
   Status Build(const std::shared_ptr<Slot>& slot, const CreateIndexRequest& request,
-               const catalog::DatasetManifest& manifest, ai::Embedder* embedder);
+               const catalog::DatasetManifest& manifest, ai::Embedder* embedder, bool incremental);
   void SetProgress(const std::shared_ptr<Slot>& slot, Json progress);
   Result<Json> StartBuild(const CreateIndexRequest& request, const catalog::DatasetManifest& manifest,
-                          ai::Embedder* embedder);
-  Result<std::shared_ptr<const RowFilter>> LiveRows(Slot& slot, const VectorIndex& index);
+                          ai::Embedder* embedder, bool incremental);
+  Result<std::shared_ptr<const RowFilter>> LiveRows(Slot& slot,
+                                                    const std::shared_ptr<const VectorIndex>& index);
   void StartRefresh(const IndexDescriptor& d, const catalog::DatasetManifest& manifest);
   Result<std::shared_ptr<const VectorIndex>> Current(const std::string& name,
                                                      std::shared_ptr<Slot>* slot_out) const;
-  Result<std::shared_ptr<KeywordIndex>> Keywords(Slot& slot, const VectorIndex& index) const;
+  Result<std::shared_ptr<KeywordIndex>> Keywords(Slot& slot,
+                                                 const std::shared_ptr<const VectorIndex>& index) const;
   Result<std::unordered_set<std::string>> AllowedDocs(const IndexDescriptor& d,
                                                       const std::string& filter) const;
   Status FetchColumns(const IndexDescriptor& d, const std::vector<std::string>& columns,
@@ -314,7 +321,8 @@ void VectorStore::Impl::SetProgress(const std::shared_ptr<Slot>& slot, Json prog
 }
 
 Status VectorStore::Impl::Build(const std::shared_ptr<Slot>& slot, const CreateIndexRequest& request,
-                                const catalog::DatasetManifest& manifest, ai::Embedder* embedder) {
+                                const catalog::DatasetManifest& manifest, ai::Embedder* embedder,
+                                bool incremental) {
   auto started = std::chrono::steady_clock::now();
   SetProgress(slot, {{"phase", "reading"}});
   LH_ASSIGN_OR_RETURN(auto rows,
@@ -354,6 +362,7 @@ Status VectorStore::Impl::Build(const std::shared_ptr<Slot>& slot, const CreateI
   const auto dims = static_cast<size_t>(descriptor.dims);
   std::int64_t reused = 0;
   std::unordered_set<std::string> seen_docs;
+  std::unordered_set<std::string> reused_docs;
   for (const auto& row : rows) {
     if (!row.is_array() || row.size() != 2 || !row[0].is_string() || !row[1].is_string()) continue;
     std::string doc_id = row[0].get<std::string>();
@@ -361,8 +370,9 @@ Status VectorStore::Impl::Build(const std::shared_ptr<Slot>& slot, const CreateI
     if (!seen_docs.insert(doc_id).second) continue;  // a duplicated key keeps its first row
     std::string hash = Sha256::Of(text);
     if (reusable) {
-      const auto& old_rows = previous->RowsOf(doc_id);
+      const auto old_rows = previous->RowsOf(doc_id);
       if (!old_rows.empty() && previous->chunk(old_rows.front()).content_hash == hash) {
+        reused_docs.insert(doc_id);
         for (std::uint32_t old_row : old_rows) {
           chunks.push_back(previous->chunk(old_row));
           vectors.insert(vectors.end(), previous->VectorOf(old_row), previous->VectorOf(old_row) + dims);
@@ -439,11 +449,64 @@ Status VectorStore::Impl::Build(const std::shared_ptr<Slot>& slot, const CreateI
   descriptor.embedded_chunks = static_cast<std::int64_t>(to_embed.size());
   descriptor.embed_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - embed_started).count();
+  LH_ASSIGN_OR_RETURN(ObjectStore * bucket, buckets.Get(manifest.bucket));
+  // A refresh appends the new and changed chunks to the current generation as a fragment: they
+  // are searchable at once, scanned exactly next to the graph. Once the appended rows outgrow a
+  // cheap exact scan (kExactBelowChunks), the same job goes on to fold everything into the next
+  // generation's graph, as an explicit rebuild does.
+  const IndexDescriptor* before = previous ? &previous->descriptor() : nullptr;
+  if (incremental && reusable && before->hnsw == descriptor.hnsw &&
+      before->text_column == descriptor.text_column && before->id_column == descriptor.id_column &&
+      before->fragments < kMaxFragments) {
+    std::vector<ChunkRecord> added;
+    std::vector<float> added_vectors;
+    added.reserve(to_embed.size());
+    added_vectors.reserve(to_embed.size() * dims);
+    for (std::uint32_t row : to_embed) {
+      added.push_back(chunks[row]);  // copied: a refused append falls back to a full build
+      const auto at = vectors.begin() + static_cast<std::ptrdiff_t>(row * dims);
+      added_vectors.insert(added_vectors.end(), at, at + static_cast<std::ptrdiff_t>(dims));
+    }
+    // Every live document not reused as it was: deleted, emptied or changed (a changed one comes
+    // back with its new chunks).
+    std::unordered_set<std::string> removed_set;
+    for (std::uint32_t row = 0; row < previous->size(); ++row) {
+      if (previous->live(row) && !reused_docs.contains(previous->chunk(row).doc_id))
+        removed_set.insert(previous->chunk(row).doc_id);
+    }
+    std::vector<std::string> removed(removed_set.begin(), removed_set.end());
+    std::sort(removed.begin(), removed.end());
+    SetProgress(
+        slot, {{"phase", "appending"}, {"chunks_appended", added.size()}, {"docs_removed", removed.size()}});
+    auto appended = previous->Append(*bucket, std::move(added), std::move(added_vectors), removed,
+                                     manifest.version, options.engine, options.scratch_dir);
+    if (appended.ok()) {
+      std::shared_ptr<const VectorIndex> ready = std::move(appended).value();
+      {
+        std::lock_guard lock(mu);
+        slot->current = ready;  // the swap
+      }
+      log::Info("vector index appended", {{"index", request.name},
+                                          {"generation", ready->descriptor().generation},
+                                          {"fragment", ready->descriptor().fragments},
+                                          {"chunks_appended", to_embed.size()},
+                                          {"docs_removed", removed.size()},
+                                          {"seconds", MsSince(started) / 1000}});
+      if (ready->size() - ready->graph_size() <= VectorIndex::kExactBelowChunks) return Status::OK();
+      log::Info("vector index folding its fragments into the next generation",
+                {{"index", request.name}, {"appended_chunks", ready->size() - ready->graph_size()}});
+    } else if (appended.status().code() == StatusCode::kFailedPrecondition) {
+      // Another process appended to this generation first: build the next one instead.
+      log::Warn("vector index append refused; building the next generation",
+                {{"index", request.name}, {"error", appended.status().message()}});
+    } else {
+      return appended.status();
+    }
+  }
   SetProgress(slot, {{"phase", "building"},
                      {"docs", seen_docs.size()},
                      {"chunks_total", chunks.size()},
                      {"chunks_reused", reused}});
-  LH_ASSIGN_OR_RETURN(ObjectStore * bucket, buckets.Get(manifest.bucket));
   LH_ASSIGN_OR_RETURN(descriptor.generation, NextGeneration(*bucket, request.name));
   descriptor.created_at_us = NowUs();
   LH_ASSIGN_OR_RETURN(auto index,
@@ -464,10 +527,11 @@ Status VectorStore::Impl::Build(const std::shared_ptr<Slot>& slot, const CreateI
 }
 
 void VectorStore::Impl::RunBuild(const std::shared_ptr<Slot>& slot, const CreateIndexRequest& request,
-                                 const catalog::DatasetManifest& manifest, ai::Embedder* embedder) {
+                                 const catalog::DatasetManifest& manifest, ai::Embedder* embedder,
+                                 bool incremental) {
   Status st;
   try {
-    st = Build(slot, request, manifest, embedder);
+    st = Build(slot, request, manifest, embedder, incremental);
   } catch (const std::exception& e) {
     st = Status::Internal(fmt::format("building index '{}' failed: {}", request.name, e.what()));
   }
@@ -501,13 +565,13 @@ Result<std::shared_ptr<const VectorIndex>> VectorStore::Impl::Current(const std:
   return found->second->current;
 }
 
-Result<std::shared_ptr<KeywordIndex>> VectorStore::Impl::Keywords(Slot& slot,
-                                                                  const VectorIndex& index) const {
+Result<std::shared_ptr<KeywordIndex>> VectorStore::Impl::Keywords(
+    Slot& slot, const std::shared_ptr<const VectorIndex>& index) const {
   std::lock_guard lock(slot.keyword_mu);
-  if (slot.keyword_for != &index || !slot.keywords) {
-    LH_ASSIGN_OR_RETURN(auto built, KeywordIndex::Build(index, options.engine));
+  if (slot.keyword_for != index || !slot.keywords) {
+    LH_ASSIGN_OR_RETURN(auto built, KeywordIndex::Build(*index, options.engine));
     slot.keywords = std::move(built);
-    slot.keyword_for = &index;
+    slot.keyword_for = index;
   }
   return slot.keywords;
 }
@@ -516,7 +580,9 @@ Result<std::shared_ptr<KeywordIndex>> VectorStore::Impl::Keywords(Slot& slot,
 // (upserts, deletes), its rows are checked against the current data -- a document that is gone,
 // or whose text changed, is no longer live -- and a background refresh re-embeds only what
 // changed. The check runs once per (generation, dataset version); searches in between reuse it.
-Result<std::shared_ptr<const RowFilter>> VectorStore::Impl::LiveRows(Slot& slot, const VectorIndex& index) {
+Result<std::shared_ptr<const RowFilter>> VectorStore::Impl::LiveRows(
+    Slot& slot, const std::shared_ptr<const VectorIndex>& current) {
+  const VectorIndex& index = *current;
   const IndexDescriptor& d = index.descriptor();
   auto manifest = catalog.Get(d.dataset);
   if (!manifest.ok())
@@ -524,7 +590,7 @@ Result<std::shared_ptr<const RowFilter>> VectorStore::Impl::LiveRows(Slot& slot,
         fmt::format("index '{}' covers dataset '{}', which cannot be read", d.name, d.dataset));
   if (manifest->version == d.dataset_version) return std::shared_ptr<const RowFilter>();
   std::lock_guard lock(slot.live_mu);
-  if (slot.live_generation == d.generation && slot.live_version == manifest->version) return slot.live;
+  if (slot.live_for == current && slot.live_version == manifest->version) return slot.live;
   // The current documents and the hash of their text, as the build computes it.
   auto rows = RunQuery(
       query, fmt::format("SELECT CAST({0} AS VARCHAR), sha256(CAST({1} AS VARCHAR)) FROM {2} "
@@ -557,7 +623,7 @@ Result<std::shared_ptr<const RowFilter>> VectorStore::Impl::LiveRows(Slot& slot,
   for (const auto& [doc, h] : hashes) {
     if (index.RowsOf(doc).empty()) ++new_docs;
   }
-  slot.live_generation = d.generation;
+  slot.live_for = current;
   slot.live_version = manifest->version;
   slot.live = dead_rows == 0 ? nullptr : std::move(live);
   if (stale_docs > 0 || new_docs > 0) {
@@ -593,7 +659,7 @@ void VectorStore::Impl::StartRefresh(const IndexDescriptor& d, const catalog::Da
   request.profile = d.profile;
   request.chunking = d.chunking;
   request.hnsw = d.hnsw;
-  auto started = StartBuild(request, manifest, *embedder);
+  auto started = StartBuild(request, manifest, *embedder, /*incremental=*/true);
   if (started.ok())
     log::Info("vector index refresh started", {{"index", d.name}, {"dataset_version", manifest.version}});
 }
@@ -761,11 +827,12 @@ Result<Json> VectorStore::CreateIndex(const CreateIndexRequest& original) {
     return Status::InvalidArgument(
         fmt::format("dataset '{}' has no column '{}'; it has {}", request.dataset, request.id_column, names));
   LH_ASSIGN_OR_RETURN(ai::Embedder * embedder, impl_->models.GetEmbedder(request.profile));
-  return impl_->StartBuild(request, manifest, embedder);
+  return impl_->StartBuild(request, manifest, embedder, /*incremental=*/false);
 }
 
 Result<Json> VectorStore::Impl::StartBuild(const CreateIndexRequest& request,
-                                           const catalog::DatasetManifest& manifest, ai::Embedder* embedder) {
+                                           const catalog::DatasetManifest& manifest, ai::Embedder* embedder,
+                                           bool incremental) {
   std::lock_guard lock(mu);
   auto& slot = slots[request.name];
   if (!slot) {
@@ -785,8 +852,9 @@ Result<Json> VectorStore::Impl::StartBuild(const CreateIndexRequest& request,
   slot->error.clear();
   slot->progress = {{"phase", "queued"}};
   slot->refreshed_for_version = std::max(slot->refreshed_for_version, manifest.version);
-  slot->builder = std::thread(
-      [this, s = slot, request, manifest, embedder] { RunBuild(s, request, manifest, embedder); });
+  slot->builder = std::thread([this, s = slot, request, manifest, embedder, incremental] {
+    RunBuild(s, request, manifest, embedder, incremental);
+  });
   return DescribeLocked(*slot);
 }
 
@@ -828,7 +896,7 @@ Result<Json> VectorStore::Document(const std::string& name, const std::string& d
   std::shared_ptr<Slot> slot;
   LH_ASSIGN_OR_RETURN(auto index, impl_->Current(name, &slot));
   const IndexDescriptor& d = index->descriptor();
-  LH_ASSIGN_OR_RETURN(auto live, impl_->LiveRows(*slot, *index));
+  LH_ASSIGN_OR_RETURN(auto live, impl_->LiveRows(*slot, index));
   Json chunks = Json::array();
   for (std::uint32_t row : index->RowsOf(doc_id)) {
     if (live != nullptr && !(*live)[row]) continue;
@@ -876,7 +944,7 @@ Result<VectorSearchResponse> VectorStore::Search(const std::string& name,
   options.ef = request.ef;
   options.exact = request.exact;
   // Documents deleted or changed since this generation was built are never returned.
-  LH_ASSIGN_OR_RETURN(auto live, impl_->LiveRows(*slot, *index));
+  LH_ASSIGN_OR_RETURN(auto live, impl_->LiveRows(*slot, index));
   if (!request.filter.empty()) {
     LH_ASSIGN_OR_RETURN(auto allowed, impl_->AllowedDocs(d, request.filter));
     filter.assign(index->size(), false);
@@ -912,7 +980,7 @@ Result<VectorSearchResponse> VectorStore::Search(const std::string& name,
     const int depth = std::max(request.k * 3, 50);
     options.k = depth;
     LH_ASSIGN_OR_RETURN(auto by_vector, index->SearchDocuments(query, options));
-    LH_ASSIGN_OR_RETURN(auto keywords, impl_->Keywords(*slot, *index));
+    LH_ASSIGN_OR_RETURN(auto keywords, impl_->Keywords(*slot, index));
     const size_t keyword_limit = options.filter != nullptr ? index->size() : static_cast<size_t>(depth) * 4;
     LH_ASSIGN_OR_RETURN(auto by_keyword, keywords->Search(request.text, keyword_limit));
     struct Fused {
@@ -927,7 +995,7 @@ Result<VectorSearchResponse> VectorStore::Search(const std::string& name,
     }
     int keyword_rank = 0;
     for (const auto& h : by_keyword) {
-      if (options.filter != nullptr && !(*options.filter)[h.row]) continue;
+      if (!index->live(h.row) || (options.filter != nullptr && !(*options.filter)[h.row])) continue;
       auto& f = fused[index->chunk(h.row).doc_id];
       if (f.keyword_hit) continue;  // a document's best chunk only
       f.score += 1.0 / (kRrfConstant + keyword_rank + 1);
@@ -957,6 +1025,10 @@ Result<VectorSearchResponse> VectorStore::Search(const std::string& name,
 Result<Json> VectorStore::Tune(const std::string& name, const TuneRequest& request,
                                const std::function<void(const Json& trial)>& record) {
   LH_ASSIGN_OR_RETURN(auto index, impl_->Current(name, nullptr));
+  if (index->descriptor().fragments > 0) {
+    // Trials number rows as their graphs do: fold the appended rows into one graph first.
+    LH_ASSIGN_OR_RETURN(index, index->Rebuilt(index->descriptor().hnsw));
+  }
   const IndexDescriptor& d = index->descriptor();
   const size_t n = index->size();
   const auto k = static_cast<size_t>(request.k);

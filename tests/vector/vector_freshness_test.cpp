@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <csignal>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -107,9 +108,71 @@ TEST_F(VectorFreshness, DeletedAndChangedDocumentsLeaveResultsAtOnceAndOnlyChang
     return !refreshed.contains("progress") && refreshed["current"]["dataset_version"] == version;
   })) << refreshed.dump();
   EXPECT_EQ(refreshed["current"]["doc_count"], 5);
-  EXPECT_EQ(refreshed["current"]["embedded_chunks"], 1) << "only the changed resume is embedded again";
+  // Appended to the generation as fragments, not rebuilt: the first removes c01, the second
+  // holds one chunk, the changed resume's.
+  EXPECT_EQ(refreshed["current"]["generation"], 1);
+  EXPECT_EQ(refreshed["current"]["fragments"], 2);
+  EXPECT_EQ(refreshed["current"]["appended_chunks"], 1) << "only the changed resume is embedded again";
   EXPECT_EQ(Ids({{"text", "wedding cakes bakery"}, {"k", 1}}), std::vector<std::string>{"c03"});
   EXPECT_FALSE(Has(Ids(chef), "c01"));
+
+  // The fragments are durable: a restarted server loads them with the generation.
+  ASSERT_EQ(server_.Stop(SIGTERM), 0);
+  ServerProcess again({"--data-dir", server_.data_dir() + "/data"});
+  ASSERT_TRUE(again.ok()) << again.error();
+  const json loaded = json::parse(HttpCall(again.port(), "GET", "/vectors/indexes/fresh").body);
+  EXPECT_EQ(loaded["current"]["fragments"], 2) << loaded.dump();
+  EXPECT_EQ(loaded["current"]["doc_count"], 5);
+  auto search = [&](const json& body) {
+    HttpReply reply = HttpCall(again.port(), "POST", "/vectors/fresh/search", body.dump(),
+                               {{"Content-Type", "application/json"}});
+    EXPECT_EQ(reply.status, 200) << reply.body;
+    std::vector<std::string> ids;
+    const json found = json::parse(reply.body);
+    for (const auto& h : found["hits"]) ids.push_back(h["doc_id"]);
+    return ids;
+  };
+  EXPECT_EQ(search({{"text", "wedding cakes bakery"}, {"k", 1}}), std::vector<std::string>{"c03"});
+  EXPECT_FALSE(Has(search(chef), "c01"));
+  EXPECT_EQ(search(chef).size(), 5U);
+}
+
+// A refresh that appends more rows than an exact scan handles cheaply goes on to fold them into
+// the next generation's graph, and swaps it in.
+TEST_F(VectorFreshness, ALargeAppendIsFoldedIntoTheNextGeneration) {
+  HttpReply created = Post("/vectors/indexes", {{"name", "tiny"},
+                                                {"dataset", "resumes"},
+                                                {"column", "resume_text"},
+                                                {"chunking", {{"size", 2}, {"overlap", 0}}}});
+  ASSERT_EQ(created.status, 202) << created.body;
+  auto tiny = [&] { return json::parse(HttpCall(server_.port(), "GET", "/vectors/indexes/tiny").body); };
+  ASSERT_TRUE(WaitUntil([&] { return tiny().contains("current") && !tiny().contains("progress"); }))
+      << tiny().dump();
+  ASSERT_EQ(tiny()["current"]["generation"], 1);
+  std::string text;
+  for (int i = 0; i < 530; ++i) text += "underwater welding offshore platforms ";  // 1,060 chunks
+  ASSERT_EQ(
+      Post("/datasets/resumes/rows",
+           {{"upsert", {{{"candidate_id", "c07"}, {"resume_text", text}}}}, {"actor", "t"}, {"source", "t"}})
+          .status,
+      200);
+  json folded;
+  ASSERT_TRUE(WaitUntil([&] {
+    (void)Post("/vectors/tiny/search", {{"text", "welding"}, {"k", 1}});  // notices the change
+    folded = tiny();
+    return !folded.contains("progress") && folded["current"]["generation"] == 2;
+  })) << folded.dump();
+  EXPECT_EQ(folded["current"]["fragments"], 0);
+  EXPECT_EQ(folded["current"]["doc_count"], 7);
+  EXPECT_EQ(folded["current"]["embedded_chunks"], 1060) << "embedded once, for the append and the fold";
+  HttpReply found = Post("/vectors/tiny/search", {{"text", "underwater welding"}, {"k", 1}});
+  ASSERT_EQ(found.status, 200) << found.body;
+  const json hits = json::parse(found.body)["hits"];
+  ASSERT_EQ(hits.size(), 1U);
+  EXPECT_EQ(hits[0]["doc_id"], "c07");
+  const std::string logs = server_.Logs();
+  EXPECT_NE(logs.find("vector index appended"), std::string::npos);
+  EXPECT_NE(logs.find("folding its fragments"), std::string::npos);
 }
 
 }  // namespace

@@ -24,6 +24,30 @@ namespace {
 
 std::string ModelPath() { return std::string(LAKEHOUSE_TEST_MODELS_DIR) + "/all-MiniLM-L6-v2.f32.gguf"; }
 
+// A local bucket in a temporary directory, removed with everything in it at the end of scope.
+class TempBucket {
+ public:
+  explicit TempBucket(const std::string& label)
+      : dir_(std::filesystem::temp_directory_path() /
+             ("lakehouse-vector-" + label + "-" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    auto opened = LocalObjectStore::Open("primary", dir_.string());
+    EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+    if (opened.ok()) store_ = std::move(opened).value();
+  }
+  ~TempBucket() { std::filesystem::remove_all(dir_); }
+  TempBucket(const TempBucket&) = delete;
+  TempBucket& operator=(const TempBucket&) = delete;
+
+  LocalObjectStore& operator*() const { return *store_; }
+  LocalObjectStore* operator->() const { return store_.get(); }
+
+ private:
+  std::filesystem::path dir_;
+  std::unique_ptr<LocalObjectStore> store_;
+};
+
 // Chunks of demo resumes, embedded once for the whole suite (embedding is the slow part).
 class VectorIndexTest : public ::testing::Test {
  protected:
@@ -218,14 +242,11 @@ TEST_F(VectorIndexTest, DocumentSearchReturnsOneHitPerDocument) {
 TEST_F(VectorIndexTest, SavedGenerationLoadsBackWithTheSameAnswers) {
   auto index = BuildIndex();
   ASSERT_TRUE(index);
-  auto dir = std::filesystem::temp_directory_path() / ("lakehouse-vector-test-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  auto bucket = LocalObjectStore::Open("primary", dir.string());
-  ASSERT_TRUE(bucket.ok());
-  ASSERT_TRUE(index->Save(**bucket, {}, "").ok());
+  TempBucket bucket("save");
+  ASSERT_TRUE(index->Save(*bucket, {}, "").ok());
   // The descriptor is written last and only once: saving the same generation again fails.
-  EXPECT_FALSE(index->Save(**bucket, {}, "").ok());
-  auto loaded = VectorIndex::Load(**bucket, index->descriptor().Prefix(), {}, "");
+  EXPECT_FALSE(index->Save(*bucket, {}, "").ok());
+  auto loaded = VectorIndex::Load(*bucket, index->descriptor().Prefix(), {}, "");
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   EXPECT_EQ((*loaded)->size(), index->size());
   EXPECT_EQ((*loaded)->descriptor().model, "all-MiniLM-L6-v2");
@@ -240,9 +261,7 @@ TEST_F(VectorIndexTest, SavedGenerationLoadsBackWithTheSameAnswers) {
     EXPECT_EQ((*loaded)->chunk(after->hits[i].row).text, index->chunk(before->hits[i].row).text);
   }
   // A generation without its descriptor is not an index.
-  EXPECT_EQ(VectorIndex::Load(**bucket, "vectors/resumes/g9/", {}, "").status().code(),
-            StatusCode::kNotFound);
-  std::filesystem::remove_all(dir);
+  EXPECT_EQ(VectorIndex::Load(*bucket, "vectors/resumes/g9/", {}, "").status().code(), StatusCode::kNotFound);
 }
 
 // A damaged hnsw.bin (cut short, padded, garbage, a link past the last element) is refused with
@@ -250,14 +269,10 @@ TEST_F(VectorIndexTest, SavedGenerationLoadsBackWithTheSameAnswers) {
 TEST_F(VectorIndexTest, DamagedGraphFileIsRefusedByName) {
   auto index = BuildIndex();
   ASSERT_TRUE(index);
-  auto dir =
-      std::filesystem::temp_directory_path() / ("lakehouse-vector-damage-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  auto bucket = LocalObjectStore::Open("primary", dir.string());
-  ASSERT_TRUE(bucket.ok());
-  ASSERT_TRUE(index->Save(**bucket, {}, "").ok());
+  TempBucket bucket("damage");
+  ASSERT_TRUE(index->Save(*bucket, {}, "").ok());
   const std::string key = index->descriptor().Prefix() + "hnsw.bin";
-  auto good = (*bucket)->Get(key);
+  auto good = bucket->Get(key);
   ASSERT_TRUE(good.ok());
   ASSERT_GT(good->size(), 4096U);
   std::string bad_link = *good;
@@ -275,8 +290,8 @@ TEST_F(VectorIndexTest, DamagedGraphFileIsRefusedByName) {
       {"a link past the end", bad_link},
   };
   for (const auto& [what, bytes] : damages) {
-    ASSERT_TRUE((*bucket)->Put(key, bytes).ok());
-    auto loaded = VectorIndex::Load(**bucket, index->descriptor().Prefix(), {}, "");
+    ASSERT_TRUE(bucket->Put(key, bytes).ok());
+    auto loaded = VectorIndex::Load(*bucket, index->descriptor().Prefix(), {}, "");
     ASSERT_FALSE(loaded.ok()) << what;
     EXPECT_EQ(loaded.status().code(), StatusCode::kInvalidArgument)
         << what << ": " << loaded.status().ToString();
@@ -284,9 +299,8 @@ TEST_F(VectorIndexTest, DamagedGraphFileIsRefusedByName) {
         << what << ": " << loaded.status().ToString();
   }
   // Put back whole, it loads again.
-  ASSERT_TRUE((*bucket)->Put(key, *good).ok());
-  EXPECT_TRUE(VectorIndex::Load(**bucket, index->descriptor().Prefix(), {}, "").ok());
-  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(bucket->Put(key, *good).ok());
+  EXPECT_TRUE(VectorIndex::Load(*bucket, index->descriptor().Prefix(), {}, "").ok());
 }
 
 // embeddings.parquet holds every chunk in index order with its vector exactly (readable by any
@@ -305,17 +319,13 @@ TEST_F(VectorIndexTest, EmbeddingsParquetHoldsEveryChunkAndVectorInOrder) {
   ASSERT_TRUE(built.ok()) << built.status().ToString();
   const auto& index = *built;
   ASSERT_GT(index->size(), 4096U);
-  auto dir =
-      std::filesystem::temp_directory_path() / ("lakehouse-vector-parquet-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  auto bucket = LocalObjectStore::Open("primary", dir.string());
-  ASSERT_TRUE(bucket.ok());
-  ASSERT_TRUE(index->Save(**bucket, {}, "").ok());
+  TempBucket bucket("parquet");
+  ASSERT_TRUE(index->Save(*bucket, {}, "").ok());
   auto database = engine::Database::Open({});
   ASSERT_TRUE(database.ok());
   auto connection = engine::Connection::Open(**database);
   ASSERT_TRUE(connection.ok());
-  const std::string parquet = (*bucket)->root() + "/" + index->descriptor().Prefix() + "embeddings.parquet";
+  const std::string parquet = bucket->root() + "/" + index->descriptor().Prefix() + "embeddings.parquet";
   auto result = connection->Query(
       "SELECT doc_id, chunk_id, chunk_text, content_hash, vector::VARCHAR, "
       "len(vector) FROM read_parquet(" +
@@ -347,7 +357,122 @@ TEST_F(VectorIndexTest, EmbeddingsParquetHoldsEveryChunkAndVectorInOrder) {
     }
   }
   EXPECT_EQ(row, index->size());
-  std::filesystem::remove_all(dir);
+}
+
+// Appending: new rows are searchable at once next to the graph, a document appended again or
+// removed leaves the results, and the fragment is durable (a load gives the same index).
+TEST_F(VectorIndexTest, AppendedRowsAreSearchableAtOnceAndSurviveALoad) {
+  auto index = BuildIndex();
+  ASSERT_TRUE(index);
+  ASSERT_GT(index->size(), VectorIndex::kExactBelowChunks);  // searches walk the graph
+  TempBucket bucket("append");
+  ASSERT_TRUE(index->Save(*bucket, {}, "").ok());
+  const std::string removed_doc = chunks_->front().doc_id;
+  const std::string changed_doc = chunks_->back().doc_id;
+  ASSERT_NE(removed_doc, changed_doc);
+  const auto changed_rows = index->RowsOf(changed_doc);
+  ASSERT_FALSE(changed_rows.empty());
+  const std::vector<std::string> texts = {"Underwater welder certified for offshore oil platform repairs",
+                                          "Pastry chef running a bakery's laminated dough production"};
+  std::vector<ChunkRecord> added = {{"new-welder", 0, texts[0], Sha256::Of(texts[0])},
+                                    {changed_doc, 0, texts[1], Sha256::Of(texts[1])}};
+  std::vector<float> added_vectors = Embed(texts[0]);
+  const auto pastry = Embed(texts[1]);
+  added_vectors.insert(added_vectors.end(), pastry.begin(), pastry.end());
+  auto appended = index->Append(*bucket, added, added_vectors, {removed_doc}, 7, {}, "");
+  ASSERT_TRUE(appended.ok()) << appended.status().ToString();
+  const VectorIndex& now = **appended;
+  EXPECT_EQ(now.size(), index->size() + 2);
+  EXPECT_EQ(now.graph_size(), index->size());
+  EXPECT_EQ(now.descriptor().dataset_version, 7);
+  EXPECT_EQ(now.descriptor().fragments, 1);
+  EXPECT_EQ(now.descriptor().doc_count, index->descriptor().doc_count);  // +1 new, -1 removed
+  EXPECT_EQ(now.descriptor().chunk_count, index->descriptor().chunk_count + 2 -
+                                              static_cast<std::int64_t>(index->RowsOf(removed_doc).size()) -
+                                              static_cast<std::int64_t>(changed_rows.size()));
+  EXPECT_TRUE(now.RowsOf(removed_doc).empty());
+  ASSERT_EQ(now.RowsOf(changed_doc).size(), 1U);
+  EXPECT_EQ(now.chunk(now.RowsOf(changed_doc).front()).text, texts[1]);
+  // The index it was appended to is unchanged.
+  EXPECT_EQ(index->RowsOf(changed_doc), changed_rows);
+  EXPECT_FALSE(index->RowsOf(removed_doc).empty());
+
+  auto check = [&](const VectorIndex& searched, const std::string& label) {
+    SCOPED_TRACE(label);
+    for (bool exact : {false, true}) {
+      SearchOptions options;
+      options.k = 3;
+      options.exact = exact;
+      auto welder = searched.SearchDocuments(Embed("offshore underwater welding"), options);
+      ASSERT_TRUE(welder.ok());
+      ASSERT_FALSE(welder->hits.empty());
+      EXPECT_EQ(searched.chunk(welder->hits.front().row).doc_id, "new-welder");
+      EXPECT_EQ(welder->method, exact ? SearchMethod::kExact : SearchMethod::kHnsw);
+      // Searching with a removed or replaced chunk's own vector finds neither that row nor the doc.
+      for (std::uint32_t gone : {index->RowsOf(removed_doc).front(), changed_rows.front()}) {
+        const float* v = index->VectorOf(gone);
+        options.k = 20;
+        auto found = searched.Search(std::vector<float>(v, v + 384), options);
+        ASSERT_TRUE(found.ok());
+        for (const auto& hit : found->hits) {
+          EXPECT_NE(hit.row, gone);
+          EXPECT_NE(searched.chunk(hit.row).doc_id, removed_doc);
+          if (searched.chunk(hit.row).doc_id == changed_doc) {
+            EXPECT_GE(hit.row, searched.graph_size());
+          }
+        }
+      }
+    }
+  };
+  check(now, "appended");
+  auto loaded = VectorIndex::Load(*bucket, index->descriptor().Prefix(), {}, "");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ((*loaded)->size(), now.size());
+  EXPECT_EQ((*loaded)->descriptor().doc_count, now.descriptor().doc_count);
+  EXPECT_EQ((*loaded)->descriptor().dataset_version, 7);
+  for (std::uint32_t row = static_cast<std::uint32_t>(now.graph_size()); row < now.size(); ++row) {
+    EXPECT_EQ((*loaded)->chunk(row).text, now.chunk(row).text);
+    EXPECT_EQ(std::memcmp((*loaded)->VectorOf(row), now.VectorOf(row), 384 * sizeof(float)), 0);
+  }
+  check(**loaded, "loaded");
+
+  // A writer still holding the old index cannot append fragment 1 again.
+  auto stale = index->Append(*bucket, added, added_vectors, {}, 8, {}, "");
+  EXPECT_EQ(stale.status().code(), StatusCode::kFailedPrecondition) << stale.status().ToString();
+  // A fragment that only removes documents; then a damaged commit is refused by name.
+  auto second = now.Append(*bucket, {}, {}, {"new-welder"}, 9, {}, "");
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_TRUE((*second)->RowsOf("new-welder").empty());
+  auto reloaded = VectorIndex::Load(*bucket, index->descriptor().Prefix(), {}, "");
+  ASSERT_TRUE(reloaded.ok()) << reloaded.status().ToString();
+  EXPECT_TRUE((*reloaded)->RowsOf("new-welder").empty());
+  EXPECT_EQ((*reloaded)->descriptor().fragments, 2);
+  // A vectors object cut short is refused by name. (The refused append above left files without a
+  // commit; they are ignored.)
+  const std::string fragments = index->descriptor().Prefix() + "fragments/";
+  auto first_commit = bucket->Get(fragments + "00000001.json");
+  ASSERT_TRUE(first_commit.ok());
+  auto first = ParseJson(*first_commit);
+  ASSERT_TRUE(first.ok());
+  const std::string f32_key = fragments + (*first)["vectors"].get<std::string>();
+  ASSERT_FALSE(f32_key.empty());
+  auto f32 = bucket->Get(f32_key);
+  ASSERT_TRUE(f32.ok());
+  EXPECT_EQ(f32->size(), 2 * 384 * sizeof(float)) << "two vectors as raw little-endian floats";
+  ASSERT_TRUE(bucket->Put(f32_key, f32->substr(0, f32->size() - 4)).ok());
+  auto cut = VectorIndex::Load(*bucket, index->descriptor().Prefix(), {}, "");
+  EXPECT_EQ(cut.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(cut.status().message().find(".f32"), std::string::npos) << cut.status().ToString();
+  ASSERT_TRUE(bucket->Put(f32_key, *f32).ok());
+  const std::string commit = fragments + "00000002.json";
+  ASSERT_TRUE(bucket->Put(commit, "{not json").ok());
+  auto damaged = VectorIndex::Load(*bucket, index->descriptor().Prefix(), {}, "");
+  EXPECT_FALSE(damaged.ok());
+  EXPECT_NE(damaged.status().message().find("00000002.json"), std::string::npos)
+      << damaged.status().ToString();
+  // Sizes that disagree are refused before anything is written.
+  EXPECT_EQ(now.Append(*bucket, added, std::vector<float>(10), {}, 9, {}, "").status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 TEST_F(VectorIndexTest, RejectsQueriesOfTheWrongShape) {
