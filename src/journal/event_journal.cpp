@@ -1,9 +1,13 @@
 #include "journal/event_journal.h"
 
 #include <fmt/format.h>
+#include <string.h>
 
 #include <algorithm>
+#include <limits>
+#include <optional>
 #include <random>
+#include <set>
 
 #include "catalog/writer_lease.h"
 #include "common/log.h"
@@ -20,6 +24,12 @@ std::int64_t NowMicros() {
 // The exact text EventToJson writes for a string field, to skip records cheaply before parsing.
 std::string Needle(const char* field, const std::string& value) {
   return fmt::format("\"{}\":{}", field, ToJsonText(Json(value)));
+}
+
+// True if `needle` occurs in `text`. glibc's memmem: std::string_view::find steps from one match
+// of the needle's first character to the next, and every field of a record starts with a quote.
+bool Contains(std::string_view text, std::string_view needle) {
+  return ::memmem(text.data(), text.size(), needle.data(), needle.size()) != nullptr;
 }
 
 // The writer lease (catalog/writer_lease.h) a compaction holds; never a dataset's ('-' is not
@@ -161,6 +171,11 @@ Status EventJournal::Record(std::vector<Event> events) {
   std::vector<std::string> lines;
   lines.reserve(events.size());
   std::uint64_t bytes = 0;
+  TailBatch tail;
+  tail.records.reserve(events.size());
+  for (const Event& e : events) tail.records.push_back(RecordHash(e.dataset, e.key.value_or("")));
+  std::sort(tail.records.begin(), tail.records.end());
+  tail.records.erase(std::unique(tail.records.begin(), tail.records.end()), tail.records.end());
   {
     std::lock_guard lock(mu_);
     const std::int64_t ts = std::max(NowMicros(), last_ts_us_ + 1);
@@ -175,7 +190,26 @@ Status EventJournal::Record(std::vector<Event> events) {
       bytes += lines.back().size() + 1;
     }
   }
-  LH_RETURN_IF_ERROR(log_->AppendDurable(std::move(lines)));
+  AppendLogBatch written;
+  LH_RETURN_IF_ERROR(log_->AppendDurable(std::move(lines), &written));
+  if (written.content) {
+    std::lock_guard lock(tail_mu_);
+    tail_content_bytes_ += written.content->size();
+    tail.content = std::move(written.content);
+    tail_.emplace(written.epoch_us, std::move(tail));
+    // Over the bounds, the oldest content goes first (a lookup reads it from the bucket), then
+    // the oldest batches altogether.
+    for (auto it = tail_.lower_bound(tail_content_from_);
+         tail_content_bytes_ > kTailCacheBytes && it != tail_.end(); ++it) {
+      if (it->second.content) tail_content_bytes_ -= it->second.content->size();
+      it->second.content.reset();
+      tail_content_from_ = it->first + 1;
+    }
+    while (tail_.size() > kTailBatches) {
+      if (tail_.begin()->second.content) tail_content_bytes_ -= tail_.begin()->second.content->size();
+      tail_.erase(tail_.begin());
+    }
+  }
   // The compactor runs on its own thread: an append never waits for it.
   tail_batches_ += 1;
   tail_bytes_ += bytes;
@@ -201,22 +235,78 @@ Result<std::vector<Event>> EventJournal::Find(const EventFilter& filter, const C
   if (filter.key) needles.push_back(Needle("key", *filter.key));
   if (filter.actor) needles.push_back(Needle("actor", *filter.actor));
   const std::int64_t since = std::max(layout.covered_through + 1, filter.since_us.value_or(0));
+  // Adds the record if it matches; false once the limit is reached.
+  auto consider = [&](std::string_view record) {
+    for (const auto& needle : needles) {
+      if (!Contains(record, needle)) return true;
+    }
+    auto json = ParseJson(record);
+    if (!json.ok()) return true;  // AppendLog only stores objects; skip anything else
+    auto event = EventFromJson(*json);
+    if (!event.ok() || !filter.Matches(*event)) return true;
+    if (committed && !committed(*event)) return true;
+    out.push_back(std::move(event).value());
+    return out.size() < filter.limit;
+  };
+  // A batch without every needle holds no match: it is passed over whole.
+  auto holds_needles = [&](std::string_view content) {
+    return std::all_of(needles.begin(), needles.end(),
+                       [&](const std::string& needle) { return Contains(content, needle); });
+  };
+  // Of the batches this object wrote, those without the looked-for record are passed over and
+  // the cached ones come from memory, in batch order with the ones read from the bucket.
+  std::optional<std::uint64_t> wanted_record;
+  if (filter.dataset && filter.key) wanted_record = RecordHash(*filter.dataset, *filter.key);
+  std::set<std::int64_t> passed_over;
+  std::map<std::int64_t, std::shared_ptr<const std::string>> cached;
+  {
+    std::lock_guard lock(tail_mu_);
+    for (auto it = tail_.lower_bound(since); it != tail_.end(); ++it) {
+      const auto& records = it->second.records;
+      if (wanted_record && !std::binary_search(records.begin(), records.end(), *wanted_record)) {
+        passed_over.insert(it->first);
+      } else if (it->second.content) {
+        cached.emplace(it->first, it->second.content);
+      }
+    }
+  }
+  auto next_cached = cached.begin();
+  auto read_cached_before = [&](std::int64_t order) {
+    for (; next_cached != cached.end() && next_cached->first < order; ++next_cached) {
+      std::string_view content = *next_cached->second;
+      const bool wanted = holds_needles(content);
+      while (wanted && !content.empty()) {
+        const std::size_t end = std::min(content.find('\n'), content.size());
+        if (!consider(content.substr(0, end))) return false;
+        content.remove_prefix(std::min(end + 1, content.size()));
+      }
+    }
+    return true;
+  };
+  bool more = true;
   Status scanned = log_->Scan(
       [&](const AppendLogRecord& record) {
-        for (const auto& needle : needles) {
-          if (record.json.find(needle) == std::string::npos) return true;
-        }
-        auto json = ParseJson(record.json);
-        if (!json.ok()) return true;  // AppendLog only stores objects; skip anything else
-        auto event = EventFromJson(*json);
-        if (!event.ok() || !filter.Matches(*event)) return true;
-        if (committed && !committed(*event)) return true;
-        out.push_back(std::move(event).value());
-        return out.size() < filter.limit;
+        more = read_cached_before(record.batch_epoch_us) && consider(record.json);
+        return more;
       },
-      since);
+      since, [&](std::int64_t order) { return passed_over.contains(order) || cached.contains(order); },
+      holds_needles);
   LH_RETURN_IF_ERROR(scanned);
+  if (more) read_cached_before(std::numeric_limits<std::int64_t>::max());
   return out;
+}
+
+std::uint64_t EventJournal::RecordHash(std::string_view dataset, std::string_view key) {
+  const std::hash<std::string_view> hash;
+  return hash(dataset) * 0x9E3779B97F4A7C15ULL ^ hash(key);
+}
+
+void EventJournal::ForgetTailThrough(std::int64_t through) {
+  std::lock_guard lock(tail_mu_);
+  while (!tail_.empty() && tail_.begin()->first <= through) {
+    if (tail_.begin()->second.content) tail_content_bytes_ -= tail_.begin()->second.content->size();
+    tail_.erase(tail_.begin());
+  }
 }
 
 Result<CompactionResult> EventJournal::Compact() {
@@ -261,6 +351,7 @@ Result<CompactionResult> EventJournal::CompactLocked() {
     result.batches = layout.pending.size();
     result.events = records.size();
     result.segment = segment.key;
+    ForgetTailThrough(through);
     // Only now are those batches' events in a durable segment; readers listing from here on skip
     // the batches, and the clean-up below removes them once the grace has passed.
     tail_batches_ -= std::min<std::size_t>(tail_batches_.load(), result.batches);

@@ -17,7 +17,10 @@
 // event is rewritten O(log n) times. Nothing is ever modified in place and appends never wait for
 // a compaction. Lookups read the segments through DuckDB
 // (row groups pruned by dataset and key statistics) and scan only the JSONL batches newer than
-// them.
+// them. For each batch this object wrote that no segment holds yet, it remembers which records
+// (dataset and key) the batch holds, and the newest batches' content (up to kTailCacheBytes): a
+// lookup of one record right after many appends reads only the batches that hold it and other
+// writers' batches, and takes cached ones from memory.
 //
 // Thread-safety: every method is safe from many threads. One process writes a bucket's journal.
 #pragma once
@@ -27,6 +30,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -120,6 +124,22 @@ class EventJournal {
   std::unique_ptr<EventSegments> segments_;
   std::mutex mu_;  // makes timestamps strictly increasing
   std::int64_t last_ts_us_ = 0;
+
+  // The JSONL batches this object wrote and no segment held when they were last looked at, by
+  // batch time (see the file comment).
+  struct TailBatch {
+    std::vector<std::uint64_t> records;          // sorted RecordHash of each event's dataset and key
+    std::shared_ptr<const std::string> content;  // null once evicted (read from the bucket then)
+  };
+  static constexpr std::uint64_t kTailCacheBytes = 64u << 20;  // content kept, newest first
+  static constexpr std::size_t kTailBatches = 16384;           // batches remembered at most
+  static std::uint64_t RecordHash(std::string_view dataset, std::string_view key);
+  std::mutex tail_mu_;
+  std::map<std::int64_t, TailBatch> tail_;  // guarded by tail_mu_
+  std::uint64_t tail_content_bytes_ = 0;    // guarded by tail_mu_
+  std::int64_t tail_content_from_ = 0;      // batches before this have no content; guarded by tail_mu_
+  //! Forgets batches at or before `through` (a segment holds them).
+  void ForgetTailThrough(std::int64_t through);
 
   std::mutex compact_mu_;  // one compaction at a time
   // JSONL batches (and their bytes) written since the last compaction looked, as the trigger.

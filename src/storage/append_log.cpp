@@ -246,8 +246,8 @@ struct AppendLog::State {
 
   // Writes `content` under a new batch name. If the name exists with the same bytes, an earlier
   // attempt whose answer was lost already wrote it; a different object there belongs to another
-  // writer, so the next free epoch is tried.
-  Status WriteBatch(const std::string& content, std::int64_t epoch_us) {
+  // writer, so the next free epoch is tried. `epoch_us` ends as the name's epoch.
+  Status WriteBatch(const std::string& content, std::int64_t& epoch_us) {
     for (int attempt = 0; attempt < kMaxNameAttempts; ++attempt) {
       const std::string key = fmt::format("{}{}{}{}", options.prefix, kBatchStem, epoch_us, kExtension);
       Status put = bucket->PutIfAbsent(key, content);
@@ -266,8 +266,9 @@ struct AppendLog::State {
 
   // Writes the whole buffer as one batch. Called and returns with `lock` held and no flush in
   // progress; releases it during the write so appends continue. On failure the records go back to
-  // the front of the buffer, ahead of anything appended meanwhile, so order is kept.
-  Status FlushLocked(std::unique_lock<std::mutex>& lock) {
+  // the front of the buffer, ahead of anything appended meanwhile, so order is kept. On success,
+  // `written` (if given) gets the batch.
+  Status FlushLocked(std::unique_lock<std::mutex>& lock, AppendLogBatch* written_batch = nullptr) {
     if (buffer.empty()) return Status::OK();
     flushing = true;
     std::vector<std::string> batch = std::move(buffer);
@@ -276,7 +277,7 @@ struct AppendLog::State {
     in_flight_bytes = buffer_bytes;
     buffer_bytes = 0;
     const auto first = first_buffered;
-    const std::int64_t epoch_us = NextEpochLocked();
+    std::int64_t epoch_us = NextEpochLocked();
     lock.unlock();
 
     std::string content;
@@ -286,6 +287,10 @@ struct AppendLog::State {
       content += '\n';
     }
     Status written = WriteBatch(content, epoch_us);
+    if (written.ok() && written_batch != nullptr) {
+      written_batch->epoch_us = epoch_us;
+      written_batch->content = std::make_shared<const std::string>(std::move(content));
+    }
 
     lock.lock();
     if (!written.ok()) {
@@ -395,7 +400,7 @@ Status AppendLog::Append(std::string json) {
   return Status::OK();
 }
 
-Status AppendLog::AppendDurable(std::vector<std::string> records) {
+Status AppendLog::AppendDurable(std::vector<std::string> records, AppendLogBatch* written) {
   for (std::size_t i = 0; i < records.size(); ++i) {
     if (Status valid = ValidateRecord(records[i], state_->options.parse_records); !valid.ok()) {
       return valid.WithContext(fmt::format("record {} of {}", i, records.size()));
@@ -409,7 +414,7 @@ Status AppendLog::AppendDurable(std::vector<std::string> records) {
   s.changed.wait(lock, [&] { return !s.flushing; });
   const std::size_t before = s.buffer.size();
   for (std::string& record : records) s.PushLocked(std::move(record));
-  Status flushed = s.FlushLocked(lock);
+  Status flushed = s.FlushLocked(lock, written);
   if (!flushed.ok()) {
     // The caller is told these records were not written, so they must never be written later:
     // take them back out (records buffered before them stay, in order, for the next flush).
@@ -475,8 +480,9 @@ Result<std::size_t> AppendLog::Compact() {
   return live.size();
 }
 
-Status AppendLog::Scan(const std::function<bool(const AppendLogRecord&)>& visit,
-                       std::int64_t since_epoch_us) {
+Status AppendLog::Scan(const std::function<bool(const AppendLogRecord&)>& visit, std::int64_t since_epoch_us,
+                       const std::function<bool(std::int64_t order)>& skip,
+                       const std::function<bool(std::string_view content)>& wanted) {
   State& s = *state_;
   // Every record belongs to the batch it was first written in (`source` epoch); records come out in
   // source order. If a batch vanishes mid-scan (a compaction merged and deleted it), listing again
@@ -491,12 +497,17 @@ Status AppendLog::Scan(const std::function<bool(const AppendLogRecord&)>& visit,
     bool vanished = false;
     for (const BatchName& batch : LiveBatches(std::move(all), nullptr)) {
       if (batch.order() <= delivered_through) continue;
+      if (skip && skip(batch.order())) continue;
       Result<std::string> content = s.bucket->Get(batch.key);
       if (!content.ok() && content.status().code() == StatusCode::kNotFound) {
         vanished = true;
         break;
       }
       if (!content.ok()) return content.status();
+      if (wanted && !wanted(*content)) {
+        delivered_through = std::max(delivered_through, batch.order());
+        continue;
+      }
       bool stopped = false;
       AppendLogRecord record;
       LH_RETURN_IF_ERROR(ForEachRecord(

@@ -63,6 +63,12 @@ struct AppendLogOptions {
 //! compacted batch the newest batch it merged); nullopt if `key` is not a batch name.
 std::optional<std::int64_t> AppendLogBatchOrder(std::string_view prefix, const std::string& key);
 
+//! A batch this object wrote: its time (name) and its whole content (JSON lines).
+struct AppendLogBatch {
+  std::int64_t epoch_us = 0;
+  std::shared_ptr<const std::string> content;
+};
+
 //! One record as read back, with the batch time it was made durable in.
 struct AppendLogRecord {
   std::string json;  //!< the record exactly as appended (one JSON object, no newline)
@@ -88,8 +94,9 @@ class AppendLog {
 
   //! Appends `records` and returns once they (and everything appended before them) are durable.
   //! On error none of `records` is kept (records buffered before them are, for the next flush);
-  //! they show in Recent() only once durable.
-  Status AppendDurable(std::vector<std::string> records);
+  //! they show in Recent() only once durable. With `written`, it gets the batch that holds them
+  //! (a caller may keep it to read its own batches without the bucket).
+  Status AppendDurable(std::vector<std::string> records, AppendLogBatch* written = nullptr);
 
   //! Writes the buffer as one batch now. OK if the buffer was empty.
   Status Flush();
@@ -101,9 +108,13 @@ class AppendLog {
 
   //! Calls `visit` with every durable record in append order (oldest batch first); stops early
   //! and returns OK when `visit` returns false. Batches older than `since_epoch_us` (by name) are
-  //! skipped without reading. IOError naming the object and line if a batch holds a line that is
-  //! not a JSON object (damaged outside Lakehouse); the bucket's error for a failed read.
-  Status Scan(const std::function<bool(const AppendLogRecord&)>& visit, std::int64_t since_epoch_us = 0);
+  //! skipped without reading, and so are batches for which `skip(order)` is true (the caller has
+  //! them: see AppendLogBatch); a batch whose content `wanted` turns down is read but none of its
+  //! records is visited. IOError naming the object and line if a batch holds a line that is not a
+  //! JSON object (damaged outside Lakehouse); the bucket's error for a failed read.
+  Status Scan(const std::function<bool(const AppendLogRecord&)>& visit, std::int64_t since_epoch_us = 0,
+              const std::function<bool(std::int64_t order)>& skip = {},
+              const std::function<bool(std::string_view content)>& wanted = {});
 
   //! Up to `limit` of the newest records appended through this object, newest first, including
   //! buffered ones. O(limit).

@@ -240,6 +240,50 @@ TEST_F(EventJournalTest, FiltersAndLimitSpanSegmentsAndTheTail) {
   EXPECT_EQ(odd_versions->size(), odd);
 }
 
+// A journal reads the batches it wrote from memory and the ones another writer wrote from the
+// bucket, interleaved in batch order, with filters and limits as if every batch were read.
+TEST_F(EventJournalTest, OwnBatchesFromMemoryInterleaveWithAnotherWritersInOrder) {
+  auto mine = OpenJournal(Explicit());
+  auto other = OpenJournal(Explicit());
+  RecordChanges(*mine, 0, 3, 10);
+  RecordChanges(*other, 3, 2, 10);
+  RecordChanges(*mine, 5, 3, 10);
+  RecordChanges(*other, 8, 1, 10);
+  // A third journal over the bucket has nothing in memory: every batch comes from the bucket.
+  auto reader = OpenJournal(Explicit());
+  const std::vector<Event> truth = All(*reader);
+  ASSERT_EQ(truth.size(), 90u);
+  for (std::size_t i = 0; i < truth.size(); ++i) {
+    ASSERT_EQ(truth[i].job, "job-" + std::to_string(i / 10)) << "batch order at event " << i;
+  }
+  EXPECT_EQ(All(*mine), truth);
+  EXPECT_EQ(All(*other), truth);
+  // A key, and the oldest `limit` events, across both kinds of batch.
+  EventFilter key;
+  key.dataset = "candidates";
+  key.key = "k7";
+  std::vector<Event> expected;
+  for (const auto& e : truth) {
+    if (key.Matches(e)) expected.push_back(e);
+  }
+  ASSERT_GE(expected.size(), 2u);
+  EXPECT_EQ(All(*mine, key), expected);
+  for (std::size_t limit : {std::size_t{1}, std::size_t{25}, std::size_t{45}, std::size_t{89}}) {
+    EventFilter first;
+    first.limit = limit;
+    auto found = mine->Find(first);
+    ASSERT_TRUE(found.ok());
+    EXPECT_EQ(*found, std::vector<Event>(truth.begin(), truth.begin() + static_cast<std::ptrdiff_t>(limit)));
+  }
+  // After a compaction the segment holds them all, once.
+  ASSERT_TRUE(mine->Compact().ok());
+  EXPECT_EQ(All(*mine), truth);
+  RecordChanges(*mine, 9, 1, 10);
+  auto after = All(*mine);
+  ASSERT_EQ(after.size(), 100u);
+  EXPECT_EQ(std::vector<Event>(after.begin(), after.begin() + 90), truth);
+}
+
 TEST_F(EventJournalTest, BatchesLeftBehindByAnInterruptedCompactionAreReadOnce) {
   // A long grace stands for a compaction that wrote its segment and stopped before deleting.
   auto journal = OpenJournal(Explicit(std::chrono::hours(1)));
