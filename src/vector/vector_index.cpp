@@ -337,6 +337,14 @@ struct VectorIndex::Fragment {
   // The documents whose earlier rows this fragment ends: the removed ones and every one it holds.
   std::unordered_set<std::string> removed;
   std::unordered_map<std::string, std::vector<std::uint32_t>> rows_of_doc;  // rows within the fragment
+
+  // Fills rows_of_doc from the chunks, and adds every document they hold to `removed`.
+  void IndexRows() {
+    for (std::uint32_t row = 0; row < chunks.size(); ++row) {
+      rows_of_doc[chunks[row].doc_id].push_back(row);
+      removed.insert(chunks[row].doc_id);
+    }
+  }
 };
 
 namespace {
@@ -667,10 +675,7 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::LoadFragments(std::unique_ptr<
       return Status::InvalidArgument(
           fmt::format("{}{} holds {} rows but its commit says {}; rebuild the index", dir, records_name,
                       fragment->chunks.size(), rows));
-    for (std::uint32_t row = 0; row < fragment->chunks.size(); ++row) {
-      fragment->rows_of_doc[fragment->chunks[row].doc_id].push_back(row);
-      fragment->removed.insert(fragment->chunks[row].doc_id);
-    }
+    fragment->IndexRows();
     index = index->WithFragment(std::move(fragment));
   }
   return index;
@@ -694,10 +699,7 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Append(ObjectStore& bucket, st
   fragment->chunks = std::move(chunks);
   fragment->vectors = std::move(vectors);
   fragment->removed.insert(removed_docs.begin(), removed_docs.end());
-  for (std::uint32_t row = 0; row < fragment->chunks.size(); ++row) {
-    fragment->rows_of_doc[fragment->chunks[row].doc_id].push_back(row);
-    fragment->removed.insert(fragment->chunks[row].doc_id);
-  }
+  fragment->IndexRows();
   // Durable before it is visible: the records (Parquet) and the vectors (raw little-endian
   // float32, written side by side on two threads), then the commit (put-if-absent).
   static_assert(std::endian::native == std::endian::little, "the .f32 object is the vectors' memory");
