@@ -46,8 +46,10 @@ class VectorFreshness : public ::testing::Test {
     return HttpCall(server_.port(), "POST", path, body.dump(), {{"Content-Type", "application/json"}});
   }
   json Index() { return json::parse(HttpCall(server_.port(), "GET", "/vectors/indexes/fresh").body); }
-  std::vector<std::string> Ids(const json& body) {
-    HttpReply reply = Post("/vectors/fresh/search", body);
+  // The doc_ids a search of index "fresh" returns, from this fixture's server or the one on `port`.
+  std::vector<std::string> Ids(const json& body, int port = 0) {
+    HttpReply reply = HttpCall(port != 0 ? port : server_.port(), "POST", "/vectors/fresh/search",
+                               body.dump(), {{"Content-Type", "application/json"}});
     EXPECT_EQ(reply.status, 200) << reply.body;
     std::vector<std::string> ids;
     const json answer = json::parse(reply.body);  // not a temporary: the loop reads into it
@@ -123,18 +125,9 @@ TEST_F(VectorFreshness, DeletedAndChangedDocumentsLeaveResultsAtOnceAndOnlyChang
   const json loaded = json::parse(HttpCall(again.port(), "GET", "/vectors/indexes/fresh").body);
   EXPECT_EQ(loaded["current"]["fragments"], 2) << loaded.dump();
   EXPECT_EQ(loaded["current"]["doc_count"], 5);
-  auto search = [&](const json& body) {
-    HttpReply reply = HttpCall(again.port(), "POST", "/vectors/fresh/search", body.dump(),
-                               {{"Content-Type", "application/json"}});
-    EXPECT_EQ(reply.status, 200) << reply.body;
-    std::vector<std::string> ids;
-    const json found = json::parse(reply.body);
-    for (const auto& h : found["hits"]) ids.push_back(h["doc_id"]);
-    return ids;
-  };
-  EXPECT_EQ(search({{"text", "wedding cakes bakery"}, {"k", 1}}), std::vector<std::string>{"c03"});
-  EXPECT_FALSE(Has(search(chef), "c01"));
-  EXPECT_EQ(search(chef).size(), 5U);
+  EXPECT_EQ(Ids({{"text", "wedding cakes bakery"}, {"k", 1}}, again.port()), std::vector<std::string>{"c03"});
+  EXPECT_FALSE(Has(Ids(chef, again.port()), "c01"));
+  EXPECT_EQ(Ids(chef, again.port()).size(), 5U);
 }
 
 // A refresh that appends more rows than an exact scan handles cheaply goes on to fold them into
