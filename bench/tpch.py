@@ -146,6 +146,9 @@ def timed(fn):
     return time.perf_counter() - start, value
 
 
+INGEST_ROUNDS = 5
+
+
 def ingest_only(args, lineitem_csv, work, sf_text):
     """`lakehouse ingest` of lineitem vs DuckDB's COPY of the same CSV to Parquet, alternating."""
     import duckdb
@@ -154,7 +157,7 @@ def ingest_only(args, lineitem_csv, work, sf_text):
     scratch_dir = os.path.join(work, "lakehouse-ingest-scratch")
     direct = duckdb.connect()
     lakehouse, duck, loads = [], [], []
-    for _ in range(3):
+    for _ in range(INGEST_ROUNDS):
         shutil.rmtree(scratch_dir, ignore_errors=True)
         cmd = [args.lakehouse, "ingest", lineitem_csv, "--name", "lineitem", "--owner", "bench",
                "--source-system", "tpch-dbgen", "--data-dir", scratch_dir, "--json"]
@@ -174,8 +177,10 @@ def ingest_only(args, lineitem_csv, work, sf_text):
     lh, dk = min(lakehouse), min(duck)
     print(f"Command: `bench/tpch.py --sf {sf_text} --ingest-only` (release build), {datetime.date.today()}, "
           f"{os.cpu_count()} cores, load average {min(loads):.2f}-{max(loads):.2f} during the run.")
-    print(f"Ingest of the sf={sf_text} lineitem CSV ({mb:.0f} MB), best of 3 alternating rounds "
-          f"(per-round ratios {', '.join(f'{d / l * 100:.0f} %' for l, d in zip(lakehouse, duck))}).")
+    ratios = sorted(d / l for l, d in zip(lakehouse, duck))
+    print(f"Ingest of the sf={sf_text} lineitem CSV ({mb:.0f} MB), best of {INGEST_ROUNDS} alternating rounds "
+          f"(per-round ratios {', '.join(f'{d / l * 100:.0f} %' for l, d in zip(lakehouse, duck))}; "
+          f"median {ratios[len(ratios) // 2] * 100:.0f} %).")
     print("")
     print("| ingest | seconds | MB/s | vs DuckDB |")
     print("|---|---:|---:|---:|")
@@ -196,7 +201,7 @@ def main():
     parser.add_argument("--work", default=os.path.join(REPO, "build/bench-tpch"), help="scratch directory")
     parser.add_argument("--docs", help="write the table into this markdown file (docs/benchmarks.md)")
     parser.add_argument("--ingest-only", action="store_true",
-                        help="only time `lakehouse ingest` of lineitem against DuckDB's COPY (3 rounds, "
+                        help="only time `lakehouse ingest` of lineitem against DuckDB's COPY (5 rounds, "
                              "alternating) and print the figures; --docs is ignored")
     args = parser.parse_args()
 

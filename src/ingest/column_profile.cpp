@@ -61,6 +61,13 @@ constexpr ClassTable kClasses;
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
+// The character classes of `value`'s bytes, OR-ed.
+std::uint16_t ClassesOf(std::string_view value) {
+  std::uint16_t classes = 0;
+  for (char c : value) classes |= kClasses.of[static_cast<unsigned char>(c)];
+  return classes;
+}
+
 // Advances `i` over digits; returns how many.
 std::size_t Digits(std::string_view s, std::size_t& i) {
   std::size_t start = i;
@@ -233,8 +240,43 @@ bool MatchNationalId(std::string_view s) {
 void ColumnProfile::Add(std::string_view value) {
   if (value.empty()) return;
   ++counts_[kNonNull];
-  std::uint16_t classes = 0;
-  for (char c : value) classes |= kClasses.of[static_cast<unsigned char>(c)];
+  // Fast paths for the commonest shapes, each with exactly the effect of the general path below:
+  // a plain integer is a number and an integer and nothing else; a plain decimal is a number and
+  // nothing else unless it has 4 decimals ("123.4567" has a phone number's shape); YYYY-MM-DD is
+  // a date if the day exists, and never a text example.
+  const std::size_t n = value.size();
+  std::size_t i = value[0] == '-' ? 1 : 0;
+  const std::size_t integer_start = i;
+  const std::size_t integer_digits = Digits(value, i);
+  if (integer_digits > 0 && integer_digits <= 15 && (value[integer_start] != '0' || integer_digits == 1)) {
+    if (i == n) {
+      ++counts_[kNumbers];
+      ++counts_[kIntegers];
+      return;
+    }
+    if (value[i] == '.') {
+      std::size_t j = i + 1;
+      const std::size_t decimals = Digits(value, j);
+      if (j == n && decimals > 0 && decimals != 4) {
+        ++counts_[kNumbers];
+        return;
+      }
+    }
+  }
+  if (n == 10 && integer_start == 0 && integer_digits == 4 && value[4] == '-' && MatchDateShape(value)) {
+    counts_[kDates] += DateExists(value);
+    return;
+  }
+  // A value starting with a letter is never a number, date, timestamp, phone or national ID.
+  if (const char first = value[0]; (first >= 'a' && first <= 'z') || (first >= 'A' && first <= 'Z')) {
+    const bool boolean = (n == 4 || n == 5) && MatchBoolean(value);
+    counts_[kBooleans] += boolean;
+    if (!boolean && examples_[kTextExample].empty()) examples_[kTextExample] = value;
+    if (value.find('@') != std::string_view::npos) counts_[kEmails] += MatchEmail(value, ClassesOf(value));
+    return;
+  }
+
+  const std::uint16_t classes = ClassesOf(value);
 
   bool number = false, integer = false;
   if ((classes & ~(kDigit | kMinus | kPlus | kDot | kExp)) == 0 && (classes & kDigit) != 0) {

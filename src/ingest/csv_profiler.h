@@ -58,6 +58,12 @@ class CsvProfiler {
     kAfterCr
   };
 
+  //! The position of the first byte at or after `i` that ends an unquoted run (delimiter, quote,
+  //! CR, LF), or d.size().
+  std::size_t NextSpecial(std::string_view d, std::size_t i) const;
+  //! From kFieldStart at `i`: profiles the unquoted fields that follow (while they end within 64-byte
+  //! blocks of `d`); returns where the state machine goes on.
+  std::size_t UnquotedRun(std::string_view d, std::size_t i);
   void EndField(std::string_view value);
   //! `ending`: 'n' (LF), 'R' (CR LF), 'r' (CR) or 0 (end of file).
   void EndRecord(char ending);

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <set>
@@ -23,6 +24,10 @@
 #include "ingest/column_profile.h"
 #include "ingest/csv_profiler.h"
 #include "storage/object_key.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace lakehouse::ingest {
 namespace {
@@ -103,6 +108,33 @@ Result<std::string> ScanSource(const IngestRequest& request, const std::string& 
     if (tail.size() > 4) tail = tail.substr(tail.size() - 4);
     if (check_utf8) {
       for (std::size_t i = 0; i < got;) {
+#if defined(__SSE2__)
+        // Plain ASCII without NUL, 16 bytes at a time: only line lengths to keep.
+        if (continuation == 0 && i + 16 <= got && max_line >= 16) {
+          const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(piece.data() + i));
+          const auto high = static_cast<unsigned>(_mm_movemask_epi8(v));
+          const auto nul = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128())));
+          if ((high | nul) == 0) {
+            const auto lf = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
+            if (lf == 0 && line_bytes + 16 <= max_line) {
+              i += 16;
+              column += 16;
+              line_bytes += 16;
+              continue;
+            }
+            // Every line that ends here is at most 15 bytes long past the first one's start.
+            if (lf != 0 && line_bytes + static_cast<std::uint64_t>(__builtin_ctz(lf)) <= max_line) {
+              const auto after_last =
+                  static_cast<std::uint64_t>(__builtin_clz(lf)) - 16;  // bytes after the last LF
+              line += static_cast<std::uint64_t>(__builtin_popcount(lf));
+              line_bytes = after_last;
+              column = after_last + 1;
+              i += 16;
+              continue;
+            }
+          }
+        }
+#endif
         // Plain ASCII without NUL or line feed, 8 bytes at a time: nothing to check but length.
         if (continuation == 0 && i + 8 <= got && line_bytes + 8 <= max_line) {
           std::uint64_t word;
@@ -313,6 +345,35 @@ ColumnReport Decide(const std::string& name, const ColumnProfile& s) {
   return report;
 }
 
+// How much of a CSV file GuessColumns profiles: about 30,000 records of TPC-H lineitem.
+constexpr std::size_t kGuessBytes = 4 << 20;
+
+// The column types the first kGuessBytes of a CSV file suggest: Decide over the profile of the
+// records up to the last line end there (of the whole file, if it is that small). Empty when those
+// bytes do not split cleanly into `columns`' fields or hold no record.
+std::vector<ColumnReport> GuessColumns(const std::string& path, const CsvDialect& dialect,
+                                       const std::vector<engine::Column>& columns) {
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes(kGuessBytes, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  bytes.resize(static_cast<std::size_t>(in.gcount()));
+  CsvProfiler profiler(dialect);
+  if (bytes.size() < kGuessBytes) {
+    profiler.Feed(bytes);
+    profiler.Finish();
+  } else {
+    const std::size_t end = bytes.rfind('\n');
+    if (end == std::string::npos) return {};
+    profiler.Feed(std::string_view(bytes).substr(0, end + 1));
+  }
+  if (!profiler.trusted() || profiler.records() == 0 || profiler.columns().size() != columns.size())
+    return {};
+  std::vector<ColumnReport> guessed;
+  for (std::size_t i = 0; i < columns.size(); ++i)
+    guessed.push_back(Decide(columns[i].name, profiler.columns()[i]));
+  return guessed;
+}
+
 // Checks the Parquet file DuckDB wrote against what the CSV profiler counted: `rows` records and
 // per column `values[i]` non-NULL values (from the file's footer statistics).
 Status SameValueCounts(engine::Connection& connection, const std::string& file, std::int64_t rows,
@@ -354,7 +415,9 @@ std::string CastExpression(const ColumnReport& column) {
 // How to read a CSV file: the options for DuckDB's read_csv and, when the C++ profiler can split
 // the file the same way, its dialect.
 struct CsvSetup {
-  std::string reader_options;
+  std::string reader_options;  //!< the dialect, for read_csv
+  //! The header's column names (none for UTF-16 text, whose columns DuckDB's sniffer finds).
+  std::vector<std::string> column_names;
   std::optional<CsvDialect> dialect;
 };
 
@@ -364,7 +427,7 @@ struct CsvSetup {
 // quoting is RFC 4180 ('"', doubled to escape) unless the sniffer found another quote.
 CsvSetup CsvReadSetup(engine::Connection& connection, const std::string& path, const FileHead& head) {
   // UTF-16 text cannot be split here byte-wise; DuckDB's sniffer reads it on its own.
-  if (head.encoding != "utf-8") return {"all_varchar = true", std::nullopt};
+  if (head.encoding != "utf-8") return {"all_varchar = true", {}, std::nullopt};
   std::string delimiter = ",", quote = "\"", escape = "\"", header = "true";
   auto sniffed = connection.Query(fmt::format(
       "SELECT Delimiter, Quote, Escape, HasHeader FROM sniff_csv({}, encoding = '{}', sample_size = 20480)",
@@ -418,19 +481,18 @@ CsvSetup CsvReadSetup(engine::Connection& connection, const std::string& path, c
       fields.back() += ch;
     }
   }
-  std::string columns;
+  CsvSetup setup;
   std::set<std::string> seen;
   for (std::size_t i = 0; i < fields.size(); ++i) {
     std::string name = header == "true" && !fields[i].empty() ? fields[i] : fmt::format("column{}", i);
     for (int n = 1; seen.contains(name); ++n)
       name = fmt::format("{}_{}", header == "true" ? fields[i] : "column", n);
     seen.insert(name);
-    columns += fmt::format("{}{}: 'VARCHAR'", columns.empty() ? "" : ", ", QuoteSqlString(name));
+    setup.column_names.push_back(std::move(name));
   }
-  CsvSetup setup;
   setup.reader_options =
-      fmt::format("auto_detect = false, delim = {}, quote = {}, escape = {}, header = {}, columns = {{{}}}",
-                  QuoteSqlString(delimiter), QuoteSqlString(quote), QuoteSqlString(escape), header, columns);
+      fmt::format("auto_detect = false, delim = {}, quote = {}, escape = {}, header = {}",
+                  QuoteSqlString(delimiter), QuoteSqlString(quote), QuoteSqlString(escape), header);
   // The profiler splits on single bytes; anything else is left to DuckDB.
   auto single = [](const std::string& text) { return text.size() == 1 || text == "\\t"; };
   if (single(delimiter) && quote.size() == 1 && escape.size() == 1) {
@@ -560,30 +622,107 @@ Result<IngestResult> Ingester::IngestFile(const IngestRequest& request, const st
     csv = CsvReadSetup(connection, request.path, head);
     if (csv.dialect) profiler.emplace(*csv.dialect);
   }
-  LH_ASSIGN_OR_RETURN(std::string sha256, ScanSource(request, format, head, options_.max_line_bytes,
-                                                     profiler ? &*profiler : nullptr));
+  // Every source becomes a relation of text columns (CSV, JSON) or typed columns (Parquet).
+  const std::string path = QuoteSqlString(request.path);
+  // A CSV file read with the given column types (all VARCHAR when `columns` is empty). DuckDB
+  // sizes its read buffers at 16 times max_line_size unless told (256 MiB each for a 16 MiB line
+  // limit, which alone would break a small engine.memory_limit); twice the line is enough.
+  auto csv_relation = [&](const std::vector<ColumnReport>& columns) {
+    std::string typed;
+    for (std::size_t i = 0; i < csv.column_names.size(); ++i) {
+      typed += fmt::format("{}{}: {}", typed.empty() ? "" : ", ", QuoteSqlString(csv.column_names[i]),
+                           QuoteSqlString(columns.empty() ? "VARCHAR" : columns[i].type));
+    }
+    return fmt::format(
+        "read_csv({}, {}{}, strict_mode = true, null_padding = false, max_line_size = {}, buffer_size = {}, "
+        "encoding = '{}')",
+        path, csv.reader_options, typed.empty() ? "" : ", columns = {" + typed + "}", options_.max_line_bytes,
+        2 * options_.max_line_bytes, head.encoding);
+  };
+  std::string relation;
+  if (format == "csv") relation = csv_relation({});
+  // The Parquet file is written locally, then streamed to the bucket: data objects first.
+  const std::string local = scratch_->File(fmt::format("{}-{}.parquet", request.name, NewJobId()));
+  auto remove_local = [&] {
+    std::error_code ec;
+    std::filesystem::remove(local, ec);
+  };
+  auto copy_from = [&](engine::Connection& writer, const std::string& select,
+                       const std::string& from) -> Result<std::int64_t> {
+    auto copied =
+        QueryScalar(writer, fmt::format("COPY (SELECT {} FROM {}) TO {} (FORMAT parquet, COMPRESSION zstd)",
+                                        select, from, QuoteSqlString(local)));
+    if (!copied.ok()) {
+      remove_local();
+      return copied.status();
+    }
+    return copied->AsInt64().value_or(0);
+  };
 
   auto previous = catalog_.Get(request.name);
+  // The types the CSV's first bytes suggest. DuckDB writes the Parquet file with them while the
+  // scan (hash, UTF-8 check, profile of every value) runs on another thread; the file is kept only
+  // if the profile of the whole file decides the same types. A scan that fails, or finds the bytes
+  // of the current version, stops the write.
+  std::vector<ColumnReport> guessed;
+  if (profiler) {
+    auto columns = Describe(connection, relation);
+    if (columns.ok() && columns->size() == csv.column_names.size())
+      guessed = GuessColumns(request.path, *csv.dialect, *columns);
+  }
+  auto scan = [&] {
+    return ScanSource(request, format, head, options_.max_line_bytes, profiler ? &*profiler : nullptr);
+  };
+  Result<std::int64_t> guessed_rows = Status::Internal("no Parquet file was written while scanning");
+  Result<std::string> scanned = Status::Internal("the file was not scanned");
+  if (guessed.empty()) {
+    scanned = scan();
+  } else {
+    LH_ASSIGN_OR_RETURN(auto writer, engine::Connection::Open(*database_));
+    std::mutex writing_mutex;
+    bool writing = true;
+    std::future<Result<std::string>> scanning;
+    try {
+      scanning = std::async(std::launch::async, [&] {
+        auto sha = scan();
+        if (!sha.ok() || (previous.ok() && previous->content_hash == *sha)) {
+          std::lock_guard lock(writing_mutex);
+          if (writing) writer.Interrupt();
+        }
+        return sha;
+      });
+    } catch (const std::system_error&) {
+      // No thread to spare: scan first, as without a guess.
+    }
+    // DuckDB's CSV reader parses the typed columns itself (cheaper than casting text columns).
+    if (scanning.valid()) guessed_rows = copy_from(writer, "*", csv_relation(guessed));
+    {
+      std::lock_guard lock(writing_mutex);
+      writing = false;
+    }
+    scanned = scanning.valid() ? scanning.get() : scan();
+  }
+  if (!scanned.ok()) {
+    remove_local();
+    return scanned.status();
+  }
+  const std::string sha256 = *scanned;
   if (previous.ok() && previous->content_hash == sha256) {
+    remove_local();
     IngestResult same;
     same.unchanged = true;
     same.manifest = *previous;
     return same;
   }
-  LH_ASSIGN_OR_RETURN(auto lease, catalog_.BeginVersion(request.name, request.bucket));
+  auto begun = catalog_.BeginVersion(request.name, request.bucket);
+  if (!begun.ok()) {
+    remove_local();
+    return begun.status();
+  }
+  auto lease = std::move(begun).value();
   LH_ASSIGN_OR_RETURN(ObjectStore * bucket, buckets_.Get(request.bucket));
 
-  // Every source becomes a relation of text columns (CSV, JSON) or typed columns (Parquet).
-  const std::string path = QuoteSqlString(request.path);
-  std::string relation;
-  if (format == "csv") {
-    // DuckDB sizes its read buffers at 16 times max_line_size unless told (256 MiB each for a 16 MiB
-    // line limit, which alone would break a small engine.memory_limit); twice the line is enough.
-    relation = fmt::format(
-        "read_csv({}, {}, strict_mode = true, null_padding = false, max_line_size = {}, buffer_size = {}, "
-        "encoding = '{}')",
-        path, csv.reader_options, options_.max_line_bytes, 2 * options_.max_line_bytes, head.encoding);
-  } else if (format == "json") {
+  if (format == "json") {
     std::string reader = fmt::format("read_json({}, format = 'auto', maximum_object_size = {})", path,
                                      std::min<std::uint64_t>(options_.max_line_bytes, 1ULL << 30));
     auto columns = Describe(connection, reader);
@@ -604,7 +743,7 @@ Result<IngestResult> Ingester::IngestFile(const IngestRequest& request, const st
       select += fmt::format("{}{} AS {}", select.empty() ? "" : ", ", expr, c);
     }
     relation = fmt::format("(SELECT {} FROM {})", select, reader);
-  } else {
+  } else if (format == "parquet") {
     relation = fmt::format("read_parquet({})", path);
   }
   auto described = Describe(connection, relation);
@@ -612,21 +751,8 @@ Result<IngestResult> Ingester::IngestFile(const IngestRequest& request, const st
   if (described->empty()) return Status::InvalidArgument("the file has no columns");
   if (profiler && profiler->trusted() && profiler->columns().size() != described->size()) profiler.reset();
 
-  // Write the Parquet file locally, then stream it to the bucket: data objects first.
-  const std::string local = scratch_->File(fmt::format("{}-v{}.parquet", request.name, lease->version()));
-  auto remove_local = [&] {
-    std::error_code ec;
-    std::filesystem::remove(local, ec);
-  };
   auto copy = [&](const std::string& select) -> Result<std::int64_t> {
-    auto copied = QueryScalar(
-        connection, fmt::format("COPY (SELECT {} FROM {}) TO {} (FORMAT parquet, COMPRESSION zstd)", select,
-                                relation, QuoteSqlString(local)));
-    if (!copied.ok()) {
-      remove_local();
-      return copied.status();
-    }
-    return copied->AsInt64().value_or(0);
+    return copy_from(connection, select, relation);
   };
 
   IngestResult result;
@@ -635,14 +761,16 @@ Result<IngestResult> Ingester::IngestFile(const IngestRequest& request, const st
     if (profiler->records() == 0) {
       return Status::InvalidArgument("the file has a header but no rows; there is nothing to ingest");
     }
-    std::string select;
+    bool as_guessed = guessed.size() == described->size() && guessed_rows.ok();
     for (std::size_t i = 0; i < described->size(); ++i) {
       result.columns.push_back(Decide((*described)[i].name, profiler->columns()[i]));
-      select += (select.empty() ? "" : ", ") + CastExpression(result.columns.back());
+      as_guessed = as_guessed && guessed[i].type == result.columns.back().type;
     }
     // The profile is trusted only if DuckDB read what the profiler read: as many records, and in
-    // every column as many values. Otherwise (or if a cast fails) the SQL profile decides.
-    auto copied = copy(select);
+    // every column as many values. Otherwise (or if DuckDB cannot parse a value as the profile's
+    // type) the SQL profile decides.
+    if (!as_guessed) remove_local();
+    auto copied = as_guessed ? guessed_rows : copy_from(connection, "*", csv_relation(result.columns));
     if (copied.ok()) {
       std::vector<std::int64_t> values;
       for (const auto& profile : profiler->columns()) values.push_back(profile.count(kNonNull));

@@ -83,7 +83,11 @@ TEST_F(ProfileTest, CppAndSqlClassifyEveryValueAlike) {
       "ada@example.com", "a@b.c", "a@.bc", "a@bc.", "a b@example.com", "a@@example.com", "@example.com",
       "ann@ex@ample.com", "123-45-6789", "123-456-789", "12-345-6789",
       // text
-      "N/A", "hello world", "Zürich", "-", "e", "T", ":"};
+      "N/A", "hello world", "Zürich", "-", "e", "T", ":",
+      // the shapes the classifier takes shortcuts for, and their near misses
+      "123.4567", "-123.4567", "1234.5678", "12.3456", "0.1234", "1.23456", "99.9", "-0.5", "0.", "-.5",
+      "1996-01-02", "0000-01-01", "1996-01-0x", "19960-01-02", "-1996-01-02", "e5", "E", "Ab c@x.io",
+      "abc@x.io", "TRUE", "t", "x1996-01-01", "x123", "Tuesday", "a@b@c.de"};
   auto sql = SqlProfiles(values);
   std::vector<std::string> sorted = values;
   std::sort(sorted.begin(), sorted.end());
@@ -150,8 +154,17 @@ class CsvProfilerTest : public ProfileTest {
     std::ofstream(path, std::ios::binary) << bytes;
     d.columns = names.size();
     Reading duck = Duck(path, d, names);
-    for (std::size_t piece : {std::size_t{1}, std::size_t{3}, bytes.size()}) {
+    const CsvProfiler whole = Profile(bytes, d, bytes.size());
+    for (std::size_t piece : {std::size_t{1}, std::size_t{3}, std::size_t{64}, std::size_t{100},
+                              std::size_t{4096}, bytes.size()}) {
       CsvProfiler profiler = Profile(bytes, d, piece);
+      for (std::size_t i = 0; profiler.trusted() && i < names.size(); ++i) {
+        for (int k = kNonNull; k <= kNationalIds; ++k) {
+          auto stat = static_cast<ProfileStat>(k);
+          EXPECT_EQ(profiler.columns()[i].count(stat), whole.columns()[i].count(stat))
+              << "column " << names[i] << ", " << kCountNames[k] << ", pieces of " << piece;
+        }
+      }
       ASSERT_TRUE(profiler.trusted()) << "pieces of " << piece << ": " << bytes;
       EXPECT_EQ(profiler.records(), duck.records) << "pieces of " << piece << ": " << bytes;
       for (std::size_t i = 0; i < names.size(); ++i) {
@@ -176,6 +189,28 @@ TEST_F(CsvProfilerTest, ReadsTheRecordsAndValuesDuckDbReads) {
   ExpectSameReading("1;'it''s; here'\n2;plain\n", semicolon, {"column0", "column1"});
   CsvDialect tab{'\t', '"', '\\', true, 0};
   ExpectSameReading("a\tb\n1\t\"say \\\"hi\\\"\"\n", tab, {"a", "b"});
+}
+
+TEST_F(CsvProfilerTest, ReadsLongFilesAsDuckDbDoesInAnyPieces) {
+  // Long enough for the 64-byte block scan, with every kind of field between plain ones.
+  for (const std::string ending : {"\n", "\r\n"}) {
+    std::string csv = "id,amount,note,day" + ending;
+    for (int row = 0; row < 3000; ++row) {
+      std::string note;
+      switch (row % 7) {
+        case 0: note = "plain text " + std::to_string(row); break;
+        case 1: note = "\"quoted, with a comma\""; break;
+        case 2: note = "\"say \"\"hi\"\"\""; break;
+        case 3: note = "\"two" + ending + "lines\""; break;
+        case 4: note = ""; break;
+        case 5: note = "\"\""; break;
+        default: note = std::string(static_cast<std::size_t>(row % 150), 'z'); break;
+      }
+      csv += std::to_string(row) + "," + (row % 11 == 0 ? "" : std::to_string(row) + ".25") + "," + note +
+             ",2024-01-" + std::to_string(10 + row % 19) + ending;
+    }
+    ExpectSameReading(csv, CsvDialect{}, {"id", "amount", "note", "day"});
+  }
 }
 
 TEST_F(CsvProfilerTest, ProfilesEveryValueOfEveryRecord) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "catalog/scratch_directory.h"
@@ -135,6 +136,94 @@ TEST_F(IngestTest, OneLeadingZeroValueFarIntoALargeFileKeepsTheColumnAString) {
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0], (std::vector<std::string>{std::to_string(row), "0042", "2023-02-29"}));
   EXPECT_EQ(rows[1][1], std::to_string(100000 + row - 1));
+}
+
+// Files of several MiB: the Parquet file is written with the types the first MiBs suggest while
+// the whole file is scanned; what the scan finds late decides, and nothing is left in scratch.
+class LargeIngestTest : public IngestTest {
+ protected:
+  void SetUp() override {
+    IngestTest::SetUp();
+    options_.scratch_dir = dir_->File("scratch");
+    std::filesystem::create_directories(options_.scratch_dir);
+    auto ingester = Ingester::Create(*catalog_, *buckets_, options_);
+    ASSERT_TRUE(ingester.ok()) << ingester.status().ToString();
+    ingester_ = std::move(ingester).value();
+  }
+
+  // `rows` lines of "id,amount,day,note" with plain values, then `tail`.
+  static std::string Csv(std::int64_t rows, const std::string& tail) {
+    std::string csv = "id,amount,day,note\n";
+    for (std::int64_t row = 0; row < rows; ++row) {
+      csv += std::to_string(row) + "," + std::to_string(row % 1000) + "." + std::to_string(10 + row % 90) +
+             ",2024-03-" + std::to_string(10 + row % 19) + ",plain note " + std::to_string(row) + "\n";
+    }
+    return csv + tail;
+  }
+
+  // Parquet files left in the ingester's scratch directory.
+  std::vector<std::string> LeftInScratch() {
+    std::vector<std::string> left;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(options_.scratch_dir)) {
+      if (entry.is_regular_file() && entry.path().extension() == ".parquet") left.push_back(entry.path());
+    }
+    return left;
+  }
+};
+
+TEST_F(LargeIngestTest, LateValuesDecideTheTypesAndTheTextStaysExact) {
+  const std::int64_t rows = 200000;  // about 8 MiB, twice what the first guess reads
+  auto result = IngestBytes("late", "late.csv", Csv(rows, "200000,N/A,2024-02-30,\"quoted, at last\"\n"));
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->manifest.row_count, rows + 1);
+  EXPECT_EQ(Column(*result, "id").type, "BIGINT");
+  EXPECT_EQ(Column(*result, "amount").type, "VARCHAR");
+  EXPECT_EQ(Column(*result, "day").type, "VARCHAR");
+  auto last = Rows("late", "id DESC LIMIT 2");
+  ASSERT_EQ(last.size(), 2u);
+  EXPECT_EQ(last[0], (std::vector<std::string>{"200000", "N/A", "2024-02-30", "quoted, at last"}));
+  EXPECT_EQ(last[1], (std::vector<std::string>{"199999", "999.29", "2024-03-15", "plain note 199999"}));
+  EXPECT_TRUE(LeftInScratch().empty()) << LeftInScratch().front();
+}
+
+TEST_F(LargeIngestTest, TheGuessedTypesAreKeptWhenTheWholeFileAgrees) {
+  auto result = IngestBytes("plain", "plain.csv", Csv(200000, ""));
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(Column(*result, "id").type, "BIGINT");
+  EXPECT_EQ(Column(*result, "amount").type, "DOUBLE");
+  EXPECT_EQ(Column(*result, "day").type, "DATE");
+  EXPECT_EQ(Column(*result, "note").type, "VARCHAR");
+  auto first = Rows("plain", "id LIMIT 1");
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0], (std::vector<std::string>{"0", "0.1", "2024-03-10", "plain note 0"}));
+  // The same bytes again: a no-op that leaves nothing behind either.
+  auto again = IngestBytes("plain", "again.csv", Csv(200000, ""));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE(again->unchanged);
+  EXPECT_EQ(catalog_->Versions("plain")->size(), 1u);
+  EXPECT_TRUE(LeftInScratch().empty()) << LeftInScratch().front();
+}
+
+TEST_F(LargeIngestTest, BadBytesFarIntoTheFileAreNamedByLineAndColumn) {
+  const std::int64_t rows = 150000;
+  auto utf8 = IngestBytes("bad", "bad.csv", Csv(rows, "150000,1.5,2024-03-10,caf\xC3(\n"));
+  ASSERT_EQ(utf8.status().code(), StatusCode::kInvalidArgument) << utf8.status().ToString();
+  EXPECT_NE(utf8.status().message().find("invalid UTF-8 at line " + std::to_string(rows + 2) + ", column 26"),
+            std::string::npos)
+      << utf8.status().message();
+  auto nul = IngestBytes("bad", "nul.csv", Csv(rows, std::string("150000,1.5,2024-03-10,a\0b\n", 26)));
+  ASSERT_EQ(nul.status().code(), StatusCode::kInvalidArgument) << nul.status().ToString();
+  EXPECT_NE(nul.status().message().find("line " + std::to_string(rows + 2) + ", column 24 holds a NUL byte"),
+            std::string::npos)
+      << nul.status().message();
+  auto long_line = IngestBytes("bad", "long.csv",
+                               Csv(rows, "150000,1.5,2024-03-10," + std::string((1 << 20) + 1, 'x') + "\n"));
+  ASSERT_EQ(long_line.status().code(), StatusCode::kInvalidArgument) << long_line.status().ToString();
+  EXPECT_NE(long_line.status().message().find("line " + std::to_string(rows + 2) + " is longer than"),
+            std::string::npos)
+      << long_line.status().message();
+  ExpectNothingIngested("bad");
+  EXPECT_TRUE(LeftInScratch().empty()) << LeftInScratch().front();
 }
 
 TEST_F(IngestTest, ZipColumnStaysAStringEvenWithoutLeadingZeros) {
