@@ -399,7 +399,7 @@ Result<MutationResult> MutationService::Apply(const std::string& name, const Row
   }
   FaultPoint("delta.before_upload");
   const std::string object_key = lease->prefix() + "delta.parquet";
-  auto uploaded = catalog::UploadFile(local, *bucket, object_key);
+  auto uploaded = catalog::MoveFileInto(local, *bucket, object_key);
   remove_local();
   if (!uploaded.ok()) return uploaded.status().WithContext("cannot store the delta file");
   FaultPoint("delta.after_upload");
@@ -482,7 +482,7 @@ Result<CompactionResult> MutationService::Compact(const std::string& name, const
   }
   FaultPoint("compact.before_upload");
   const std::string object_key = lease->prefix() + "part-0.parquet";
-  auto uploaded = catalog::UploadFile(local, *bucket, object_key);
+  auto uploaded = catalog::MoveFileInto(local, *bucket, object_key);
   remove_local();
   if (!uploaded.ok()) return uploaded.status().WithContext("cannot store the compacted file");
   FaultPoint("compact.after_upload");

@@ -125,6 +125,14 @@ Result<std::vector<ObjectInfo>> JournaledObjectStore::List(std::string_view pref
                                                  [&](ObjectStore& store) { return store.List(prefix); });
 }
 
+bool JournaledObjectStore::adopts_files() const { return inner_->adopts_files(); }
+
+Result<bool> JournaledObjectStore::AdoptFile(std::string_view key, const std::string& path) {
+  Result<bool> adopted = inner_->AdoptFile(key, path);
+  if (!adopted.ok()) Journal("adopt_file", key, adopted.status());
+  return adopted;
+}
+
 Status JournaledObjectStore::Delete(std::string_view key) {
   Status deleted = inner_->Delete(key);
   Journal("delete", key, deleted);

@@ -71,6 +71,8 @@ class JournaledObjectStore final : public ObjectStore {
   Result<std::vector<ObjectInfo>> List(std::string_view prefix) override;
   Status Delete(std::string_view key) override;
   Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view key) override;
+  bool adopts_files() const override;
+  Result<bool> AdoptFile(std::string_view key, const std::string& path) override;
   Result<std::string> Uri(std::string_view key) const override { return inner_->Uri(key); }
 
  private:

@@ -241,6 +241,34 @@ class TempFile {
   int fd() const { return fd_.get(); }
   const std::string& path() const { return path_; }
 
+  //! Moves the file at `source` to this temporary file's name (its bytes become this file's) and
+  //! holds the lock on it. Returns 0, or the errno of the failure (EXDEV: another filesystem),
+  //! after which `source` is untouched and this file is discarded.
+  int TakeOver(const std::string& source) {
+    // Orphan cleanup spares files changed in the last minute: the one moment the moved file is
+    // not yet locked, it must look new.
+    if (::utimensat(AT_FDCWD, source.c_str(), nullptr, 0) != 0 ||
+        ::rename(source.c_str(), path_.c_str()) != 0) {
+      const int err = errno;
+      Discard();
+      return err;
+    }
+    FileDescriptor moved;
+    if (const int err = OpenFile(path_, O_RDONLY, moved)) {
+      Discard();
+      return err;
+    }
+    while (::flock(moved.get(), LOCK_EX) != 0) {
+      if (errno != EINTR) {
+        const int err = errno;
+        Discard();
+        return err;
+      }
+    }
+    fd_ = std::move(moved);
+    return 0;
+  }
+
   //! The file was renamed into place: it is the object now, so only close it.
   void Release() {
     fd_.Reset();
@@ -621,6 +649,17 @@ Result<std::unique_ptr<ObjectWriter>> LocalObjectStore::NewWriter(std::string_vi
   LH_ASSIGN_OR_RETURN(TempFile temp, TempFile::Create(*this, key));
   return std::unique_ptr<ObjectWriter>(
       std::make_unique<LocalObjectWriter>(*this, std::string(key), std::move(path), std::move(temp)));
+}
+
+Result<bool> LocalObjectStore::AdoptFile(std::string_view key, const std::string& path) {
+  LH_ASSIGN_OR_RETURN(std::string target, PathOf(*this, key));
+  LH_ASSIGN_OR_RETURN(TempFile temp, TempFile::Create(*this, key));
+  if (const int err = temp.TakeOver(path)) {
+    if (err == EXDEV) return false;
+    return IoError(*this, err, "move a local file into", key, path);
+  }
+  LH_RETURN_IF_ERROR(Publish(*this, temp, key, target, /*replace=*/true));
+  return true;
 }
 
 Result<std::string> LocalObjectStore::Uri(std::string_view key) const { return PathOf(*this, key); }

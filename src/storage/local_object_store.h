@@ -48,6 +48,10 @@ class LocalObjectStore final : public ObjectStore {
   Result<std::vector<ObjectInfo>> List(std::string_view prefix) override;
   Status Delete(std::string_view key) override;
   Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view key) override;
+  bool adopts_files() const override { return true; }
+  //! Renames the file into the temporary folder, fsyncs it, then publishes it as Put does; false
+  //! when `path` is on another filesystem than the root.
+  Result<bool> AdoptFile(std::string_view key, const std::string& path) override;
   //! The absolute path of the object's file.
   Result<std::string> Uri(std::string_view key) const override;
 

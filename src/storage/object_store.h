@@ -108,6 +108,19 @@ class ObjectStore {
   //! start a write (e.g. its root is not writable).
   virtual Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view key) = 0;
 
+  //! Whether AdoptFile can move local files in (the store keeps its objects as local files).
+  virtual bool adopts_files() const { return false; }
+
+  //! Makes the local file at `path` the object `key` (durably, replacing any object that had the
+  //! key) by moving the file, without copying its bytes. Returns true when done (`path` is gone),
+  //! false when the store cannot take this file so (it keeps objects elsewhere, or `path` is on
+  //! another filesystem); `path` is then untouched. Errors as Put.
+  virtual Result<bool> AdoptFile(std::string_view key, const std::string& path) {
+    (void)key;
+    (void)path;
+    return false;
+  }
+
   //! Returns where an engine can read the object: an absolute file path for a local bucket, an
   //! s3:// URI for S3. The object need not exist. Returns InvalidArgument for an invalid key.
   virtual Result<std::string> Uri(std::string_view key) const = 0;

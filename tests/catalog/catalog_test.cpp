@@ -3,11 +3,15 @@
 #include "catalog/catalog.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
+#include "catalog/file_transfer.h"
 #include "catalog/scratch_directory.h"
+#include "common/sha256.h"
 
 namespace lakehouse::catalog {
 namespace {
@@ -300,6 +304,40 @@ TEST_F(CatalogTest, ConcurrentReadersDuringCommits) {
   stop = true;
   reader.join();
   EXPECT_EQ(catalog_->dataset_count(), 3u);
+}
+
+// A scratch file becomes an object: moved when the bucket is a local folder on the same
+// filesystem, uploaded (and left for the caller) otherwise; either way size and SHA-256 are right.
+TEST_F(CatalogTest, MoveFileIntoStoresTheBytesWithTheirHashEitherWay) {
+  std::string bytes;
+  for (int i = 0; i < 300000; ++i) bytes += "row " + std::to_string(i) + "\n";  // several read chunks
+  Sha256 expected;
+  expected.Update(bytes);
+  const std::string want = expected.HexDigest();
+  ObjectStore& bucket = buckets_->primary();
+
+  const std::string scratch_file = dir_->File("part.parquet");
+  std::ofstream(scratch_file, std::ios::binary) << bytes;
+  auto moved = MoveFileInto(scratch_file, bucket, "datasets/m/v1/part-0.parquet");
+  ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+  EXPECT_EQ(moved->size, bytes.size());
+  EXPECT_EQ(moved->sha256, want);
+  EXPECT_EQ(*bucket.Get("datasets/m/v1/part-0.parquet"), bytes);
+  EXPECT_FALSE(std::filesystem::exists(scratch_file)) << "moved, not copied";
+
+  const std::string on_tmpfs = "/dev/shm/lakehouse-move-test-" + std::to_string(::getpid());
+  std::ofstream(on_tmpfs, std::ios::binary) << bytes;
+  auto uploaded = MoveFileInto(on_tmpfs, bucket, "datasets/m/v2/part-0.parquet");
+  ASSERT_TRUE(uploaded.ok()) << uploaded.status().ToString();
+  EXPECT_EQ(uploaded->size, bytes.size());
+  EXPECT_EQ(uploaded->sha256, want);
+  EXPECT_EQ(*bucket.Get("datasets/m/v2/part-0.parquet"), bytes);
+  EXPECT_TRUE(std::filesystem::exists(on_tmpfs)) << "another filesystem: copied, the caller removes it";
+  std::filesystem::remove(on_tmpfs);
+
+  auto missing = MoveFileInto(dir_->File("no-such-file"), bucket, "datasets/m/v3/part-0.parquet");
+  EXPECT_EQ(missing.status().code(), StatusCode::kIOError);
+  EXPECT_FALSE(bucket.Head("datasets/m/v3/part-0.parquet").ok());
 }
 
 }  // namespace

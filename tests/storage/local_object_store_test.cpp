@@ -424,6 +424,51 @@ TEST_F(LocalObjectStoreTest, RejectsKeysThatEscapeTheBucket) {
             (std::set<std::string>{"bucket", "bucket/.lakehouse-tmp", "outside", "outside/secret"}));
 }
 
+TEST_F(LocalObjectStoreTest, AdoptFileMovesAFileInWithoutCopyingIt) {
+  const std::string source = scratch_.Join("made-elsewhere.parquet");
+  WriteFile(source, "PAR1 moved bytes\0PAR1"s);
+  struct stat before {};
+  ASSERT_EQ(::stat(source.c_str(), &before), 0);
+  ASSERT_TRUE(store_->Put("datasets/a/v1/part-0.parquet", "an older object").ok());
+
+  auto adopted = store_->AdoptFile("datasets/a/v1/part-0.parquet", source);
+  ASSERT_TRUE(adopted.ok()) << adopted.status().ToString();
+  EXPECT_TRUE(*adopted);
+  EXPECT_FALSE(fs::exists(source)) << "the file is moved, not copied";
+  EXPECT_EQ(*store_->Get("datasets/a/v1/part-0.parquet"), "PAR1 moved bytes\0PAR1"s);
+  struct stat after {};
+  ASSERT_EQ(::stat((root_ + "/datasets/a/v1/part-0.parquet").c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino) << "the object is the same file, not a copy";
+  EXPECT_TRUE(fs::is_empty(TempFolder())) << "nothing is left in the temporary folder";
+}
+
+TEST_F(LocalObjectStoreTest, AdoptFileLeavesTheFileWhereItIsWhenItCannotTakeIt) {
+  const std::string source = scratch_.Join("kept.parquet");
+  WriteFile(source, "bytes");
+  auto escaping = store_->AdoptFile("../outside", source);
+  EXPECT_EQ(escaping.status().code(), StatusCode::kInvalidArgument);
+  auto missing = store_->AdoptFile("x", scratch_.Join("no-such-file"));
+  EXPECT_EQ(missing.status().code(), StatusCode::kIOError) << missing.status().ToString();
+  EXPECT_EQ(ReadFile(source), "bytes");
+  EXPECT_FALSE(store_->Head("x").ok());
+
+  // /dev/shm is another filesystem (tmpfs) than the scratch directory: no move, no error.
+  const std::string elsewhere = "/dev/shm/lakehouse-adopt-test-" + std::to_string(::getpid());
+  WriteFile(elsewhere, "on tmpfs");
+  struct stat shm {
+  }, root{};
+  ASSERT_EQ(::stat(elsewhere.c_str(), &shm), 0) << "this test needs a writable /dev/shm";
+  ASSERT_EQ(::stat(root_.c_str(), &root), 0);
+  ASSERT_NE(shm.st_dev, root.st_dev) << "/dev/shm must be another filesystem than " << root_;
+  auto across = store_->AdoptFile("y", elsewhere);
+  ASSERT_TRUE(across.ok()) << across.status().ToString();
+  EXPECT_FALSE(*across);
+  EXPECT_EQ(ReadFile(elsewhere), "on tmpfs");
+  EXPECT_FALSE(store_->Head("y").ok());
+  EXPECT_TRUE(fs::is_empty(TempFolder()));
+  fs::remove(elsewhere);
+}
+
 TEST_F(LocalObjectStoreTest, UriIsTheAbsolutePathOfTheObjectFile) {
   ASSERT_TRUE(store_->Put("datasets/t/part-0.csv", "a,b\n1,2\n").ok());
   auto uri = store_->Uri("datasets/t/part-0.csv");
