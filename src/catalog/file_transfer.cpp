@@ -13,7 +13,23 @@
 namespace lakehouse::catalog {
 namespace {
 constexpr std::size_t kChunkBytes = 4 << 20;
+
+// Reads `in` (the file at `path`) to its end in pieces, handing each to `each` (a Status-returning
+// callable); stops at the first error.
+template <typename Each>
+Status ForEachPiece(std::ifstream& in, const std::string& path, Each&& each) {
+  std::vector<char> buffer(kChunkBytes);
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    const auto got = static_cast<std::size_t>(in.gcount());
+    if (got == 0) break;
+    LH_RETURN_IF_ERROR(each(std::string_view(buffer.data(), got)));
+  }
+  if (in.bad()) return Status::IOError(fmt::format("reading {} failed part way", path));
+  return Status::OK();
 }
+
+}  // namespace
 
 Result<UploadedFile> UploadFile(const std::string& path, ObjectStore& store, const std::string& key) {
   std::ifstream in(path, std::ios::binary);
@@ -21,19 +37,14 @@ Result<UploadedFile> UploadFile(const std::string& path, ObjectStore& store, con
   LH_ASSIGN_OR_RETURN(auto writer, store.NewWriter(key));
   UploadedFile uploaded;
   Sha256 hash;
-  std::vector<char> buffer(kChunkBytes);
-  while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    auto got = static_cast<std::size_t>(in.gcount());
-    if (got == 0) break;
-    std::string_view piece(buffer.data(), got);
+  Status streamed = ForEachPiece(in, path, [&](std::string_view piece) {
     hash.Update(piece);
-    uploaded.size += got;
-    LH_RETURN_IF_ERROR(writer->Append(piece));
-  }
-  if (in.bad()) {
+    uploaded.size += piece.size();
+    return writer->Append(piece);
+  });
+  if (!streamed.ok()) {
     writer->Abort();
-    return Status::IOError(fmt::format("reading {} failed part way", path));
+    return streamed;
   }
   LH_RETURN_IF_ERROR(writer->Commit());
   uploaded.sha256 = hash.HexDigest();
@@ -45,27 +56,24 @@ Result<UploadedFile> MoveFileInto(const std::string& path, ObjectStore& store, c
   // Open before the move: the hash reads the same file wherever it goes, while the store syncs it.
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::IOError(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
-  auto hashing = std::async(std::launch::async | std::launch::deferred, [&in] {
-    UploadedFile read;
+  UploadedFile read;
+  auto hashing = std::async(std::launch::async | std::launch::deferred, [&] {
     Sha256 hash;
-    std::vector<char> buffer(kChunkBytes);
-    while (in) {
-      in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-      auto got = static_cast<std::size_t>(in.gcount());
-      if (got == 0) break;
-      hash.Update(std::string_view(buffer.data(), got));
-      read.size += got;
-    }
-    read.sha256 = in.bad() ? std::string() : hash.HexDigest();
-    return read;
+    Status status = ForEachPiece(in, path, [&](std::string_view piece) {
+      hash.Update(piece);
+      read.size += piece.size();
+      return Status::OK();
+    });
+    if (status.ok()) read.sha256 = hash.HexDigest();
+    return status;
   });
   Result<bool> adopted = store.AdoptFile(key, path);
-  UploadedFile read = hashing.get();
+  Status hashed = hashing.get();
   if (!adopted.ok()) return adopted.status();
   if (!*adopted) return UploadFile(path, store, key);
-  if (read.sha256.empty()) {
+  if (!hashed.ok()) {
     (void)store.Delete(key);
-    return Status::IOError(fmt::format("reading {} failed part way", path));
+    return hashed;
   }
   return read;
 }

@@ -6,6 +6,32 @@
 
 namespace lakehouse::ingest {
 
+#if defined(__SSE2__)
+namespace {
+
+// Which of 16 bytes are the dialect's special bytes (delimiter, quote, LF, CR), as a bit mask.
+class SpecialBytes16 {
+ public:
+  explicit SpecialBytes16(const CsvDialect& dialect)
+      : delimiter_(_mm_set1_epi8(dialect.delimiter)),
+        quote_(_mm_set1_epi8(dialect.quote)),
+        lf_(_mm_set1_epi8('\n')),
+        cr_(_mm_set1_epi8('\r')) {}
+
+  std::uint32_t MaskAt(const char* at) const {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, delimiter_), _mm_cmpeq_epi8(v, quote_)),
+                                     _mm_or_si128(_mm_cmpeq_epi8(v, lf_), _mm_cmpeq_epi8(v, cr_)));
+    return static_cast<std::uint32_t>(_mm_movemask_epi8(hit));
+  }
+
+ private:
+  __m128i delimiter_, quote_, lf_, cr_;
+};
+
+}  // namespace
+#endif
+
 CsvProfiler::CsvProfiler(const CsvDialect& dialect)
     : dialect_(dialect), columns_(dialect.columns), header_pending_(dialect.header) {
   for (char c : {dialect.delimiter, dialect.quote, '\n', '\r'})
@@ -52,15 +78,9 @@ std::size_t CsvProfiler::NextSpecial(std::string_view d, std::size_t i) const {
   const std::size_t n = d.size();
 #if defined(__SSE2__)
   // 16 bytes at a time: most fields are shorter, so the first load usually finds the end.
-  const __m128i delimiter = _mm_set1_epi8(dialect_.delimiter);
-  const __m128i quote = _mm_set1_epi8(dialect_.quote);
-  const __m128i lf = _mm_set1_epi8('\n');
-  const __m128i cr = _mm_set1_epi8('\r');
+  const SpecialBytes16 special(dialect_);
   for (; i + 16 <= n; i += 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d.data() + i));
-    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, delimiter), _mm_cmpeq_epi8(v, quote)),
-                                     _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
-    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
+    const std::uint32_t mask = special.MaskAt(d.data() + i);
     if (mask != 0) return i + static_cast<std::size_t>(__builtin_ctz(mask));
   }
 #endif
@@ -72,18 +92,11 @@ std::size_t CsvProfiler::UnquotedRun(std::string_view d, std::size_t i) {
   const std::size_t n = d.size();
 #if defined(__SSE2__)
   // A bit mask of the special bytes of 64 bytes at a time; every field is then found from the mask.
-  const __m128i delimiter = _mm_set1_epi8(dialect_.delimiter);
-  const __m128i quote = _mm_set1_epi8(dialect_.quote);
-  const __m128i lf = _mm_set1_epi8('\n');
-  const __m128i cr = _mm_set1_epi8('\r');
+  const SpecialBytes16 special(dialect_);
   auto mask_at = [&](std::size_t at) {
     std::uint64_t mask = 0;
-    for (int k = 0; k < 4; ++k) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d.data() + at + 16 * k));
-      const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, delimiter), _mm_cmpeq_epi8(v, quote)),
-                                       _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
-      mask |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(hit))) << (16 * k);
-    }
+    for (int k = 0; k < 4; ++k)
+      mask |= static_cast<std::uint64_t>(special.MaskAt(d.data() + at + 16 * k)) << (16 * k);
     return mask;
   };
   std::size_t base = i;
