@@ -656,6 +656,11 @@ Result<IngestResult> Ingester::IngestFile(const IngestRequest& request, const st
     std::error_code ec;
     std::filesystem::remove(local, ec);
   };
+  // However IngestFile ends, the scratch file goes with it (once stored it is gone already).
+  struct RemoveOnExit {
+    decltype(remove_local)& remove;
+    ~RemoveOnExit() { remove(); }
+  } remove_on_exit{remove_local};
   auto copy_from = [&](engine::Connection& writer, const std::string& select,
                        const std::string& from) -> Result<std::int64_t> {
     auto copied =
@@ -711,24 +716,15 @@ Result<IngestResult> Ingester::IngestFile(const IngestRequest& request, const st
     }
     scanned = scanning.valid() ? scanning.get() : scan();
   }
-  if (!scanned.ok()) {
-    remove_local();
-    return scanned.status();
-  }
+  if (!scanned.ok()) return scanned.status();
   const std::string sha256 = *scanned;
   if (previous.ok() && previous->content_hash == sha256) {
-    remove_local();
     IngestResult same;
     same.unchanged = true;
     same.manifest = *previous;
     return same;
   }
-  auto begun = catalog_.BeginVersion(request.name, request.bucket);
-  if (!begun.ok()) {
-    remove_local();
-    return begun.status();
-  }
-  auto lease = std::move(begun).value();
+  LH_ASSIGN_OR_RETURN(auto lease, catalog_.BeginVersion(request.name, request.bucket));
   LH_ASSIGN_OR_RETURN(ObjectStore * bucket, buckets_.Get(request.bucket));
 
   if (format == "json") {
@@ -826,7 +822,6 @@ Result<IngestResult> Ingester::IngestFile(const IngestRequest& request, const st
   }
   std::string key = lease->prefix() + "part-0.parquet";
   auto uploaded = catalog::MoveFileInto(local, *bucket, key);
-  remove_local();
   if (!uploaded.ok()) return uploaded.status().WithContext("cannot store the dataset's Parquet file");
   FaultPoint("ingest.after_upload");
 

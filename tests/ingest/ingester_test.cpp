@@ -204,6 +204,23 @@ TEST_F(LargeIngestTest, TheGuessedTypesAreKeptWhenTheWholeFileAgrees) {
   EXPECT_TRUE(LeftInScratch().empty()) << LeftInScratch().front();
 }
 
+TEST_F(LargeIngestTest, AFailureAfterTheParquetFileIsWrittenLeavesNothingBehind) {
+  // The file is written while the scan runs; a bucket that does not exist fails the ingest only
+  // afterwards, and neither the catalog nor the scratch directory keeps anything of it.
+  IngestRequest request;
+  request.name = "nowhere";
+  request.path = WriteFile("nowhere.csv", Csv(50000, ""));
+  request.owner = "talent-ops";
+  request.source_system = "bullhorn";
+  request.bucket = "no-such-bucket";
+  auto result = ingester_->Ingest(request);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.status().message().find("no-such-bucket"), std::string::npos)
+      << result.status().ToString();
+  ExpectNothingIngested("nowhere");
+  EXPECT_TRUE(LeftInScratch().empty()) << LeftInScratch().front();
+}
+
 TEST_F(LargeIngestTest, BadBytesFarIntoTheFileAreNamedByLineAndColumn) {
   const std::int64_t rows = 150000;
   auto utf8 = IngestBytes("bad", "bad.csv", Csv(rows, "150000,1.5,2024-03-10,caf\xC3(\n"));
