@@ -1,7 +1,10 @@
 // Mutations: merge-on-read cost and the event journal.
 //
 // 1. A 1,000,000-row dataset with 10 % of its rows updated in deltas, queried through the merged
-//    view (engine/merged_relation.h) vs the same rows compacted into one file. Target: <= 1.5x.
+//    view vs the same rows compacted into one file. Target: <= 1.5x. The merged view is measured
+//    both ways the project reads it: as POST /query serves it (engine/live_rows.h: hidden rows
+//    computed once per version, filtered inside the scan) and as an anti join
+//    (engine/merged_relation.h, what writers and compaction read).
 // 2. The event journal's figures are bench/journal_bench.cpp's.
 // Prints a table; with --docs FILE it also rewrites the mutations section of that file.
 //
@@ -21,6 +24,7 @@
 
 #include "engine/connection.h"
 #include "engine/database.h"
+#include "engine/live_rows.h"
 #include "engine/merged_relation.h"
 #include "storage/local_object_store.h"
 
@@ -97,9 +101,19 @@ std::vector<Row> MeasureMerge(const std::string& dir, std::int64_t rows, int del
   const std::string compacted = dir + "/compacted.parquet";
   Check(connection.Execute(fmt::format("COPY (SELECT * FROM {}) TO '{}' (FORMAT parquet, COMPRESSION zstd)",
                                        engine::MergedRelationSql({base}, deltas, "id"), compacted)));
-  const std::string merged = engine::MergedRelationSql({base}, deltas, "id");
+  const std::string joined = engine::MergedRelationSql({base}, deltas, "id");
   const std::string flat = engine::MergedRelationSql({compacted}, {}, "id");
+  // The query sandbox's merge: hidden rows computed once per dataset version, filtered in the scan.
+  const auto masks_start = std::chrono::steady_clock::now();
+  const auto live = Check(engine::LiveRows::Compute(connection, {base}, deltas, "id"));
+  const double masks_seconds = Seconds(masks_start);
+  Check(engine::LiveRowsFunction::Register(connection,
+                                           {std::shared_ptr<const engine::FileMasks>(live, &live->base),
+                                            std::shared_ptr<const engine::FileMasks>(live, &live->deltas)}));
+  const std::string masked = engine::LiveMergedRelationSql({base}, deltas, 0, 1);
   std::vector<Row> out;
+  out.push_back({fmt::format("hidden-row masks of the version ({} deltas), computed once", delta_files),
+                 fmt::format("{:.1f} ms", masks_seconds * 1e3), "(reference)"});
   const char* queries[][2] = {
       {"GROUP BY city, avg(score)", "SELECT city, count(*), avg(score) FROM {} GROUP BY city"},
       {"point lookup (id = 4242)", "SELECT * FROM {} WHERE id = 4242"},
@@ -107,12 +121,19 @@ std::vector<Row> MeasureMerge(const std::string& dir, std::int64_t rows, int del
   };
   for (const auto& [label, pattern] : queries) {
     const auto medians = TimeInterleaved(
-        connection, {fmt::format(fmt::runtime(pattern), merged), fmt::format(fmt::runtime(pattern), flat)},
+        connection,
+        {fmt::format(fmt::runtime(pattern), masked), fmt::format(fmt::runtime(pattern), joined),
+         fmt::format(fmt::runtime(pattern), flat)},
         11);
-    const double m = medians[0];
-    const double c = medians[1];
-    out.push_back({fmt::format("{}: merged ({} deltas) vs compacted", label, delta_files),
-                   fmt::format("{:.1f} ms vs {:.1f} ms = {:.2f}x", m * 1e3, c * 1e3, m / c), "<= 1.5x"});
+    const double c = medians[2];
+    out.push_back(
+        {fmt::format("{}: merged ({} deltas, POST /query's masks) vs compacted", label, delta_files),
+         fmt::format("{:.1f} ms vs {:.1f} ms = {:.2f}x", medians[0] * 1e3, c * 1e3, medians[0] / c),
+         "<= 1.5x"});
+    out.push_back(
+        {fmt::format("{}: merged ({} deltas, anti join as writers read) vs compacted", label, delta_files),
+         fmt::format("{:.1f} ms vs {:.1f} ms = {:.2f}x", medians[1] * 1e3, c * 1e3, medians[1] / c),
+         "(reference)"});
   }
   // The floor of any merge: the base rows' key column has to be read to know which rows a delta
   // replaced, which the compacted query never reads.

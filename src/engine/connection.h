@@ -51,7 +51,8 @@ class Connection {
   void Interrupt();
 
  private:
-  friend class Appender;  // appenders share state_
+  friend class Appender;          // appenders share state_
+  friend class LiveRowsFunction;  // registers a function on the connection's database
 
   explicit Connection(std::shared_ptr<ConnectionState> state);
 

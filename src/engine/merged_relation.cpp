@@ -3,24 +3,14 @@
 #include "engine/sql_text.h"
 
 namespace lakehouse::engine {
-namespace {
-
-std::string PathList(const std::vector<std::string>& paths) {
-  std::string out;
-  for (const auto& path : paths) out += (out.empty() ? "" : ", ") + QuoteSqlString(path);
-  return "[" + out + "]";
-}
-
-}  // namespace
-
 std::string MergedRelationSql(const std::vector<std::string>& base_paths,
                               const std::vector<std::string>& delta_paths, const std::string& key_column) {
-  const std::string base = "read_parquet(" + PathList(base_paths) + ")";
+  const std::string base = "read_parquet(" + QuoteSqlStringList(base_paths) + ")";
   if (delta_paths.empty()) return "(SELECT * FROM " + base + ")";
   const std::string key = QuoteSqlIdentifier(key_column);
   const std::string op = kDeltaOpColumn;
   const std::string seq = kDeltaSeqColumn;
-  const std::string deltas = "read_parquet(" + PathList(delta_paths) + ")";
+  const std::string deltas = "read_parquet(" + QuoteSqlStringList(delta_paths) + ")";
   // Base rows are only probed against the set of keys the deltas touch (a hash table the size of
   // the deltas); they are never partitioned, sorted or compared with each other. Deduplication
   // (latest write per key) runs over delta rows only. No CTE: a materialised CTE would stop

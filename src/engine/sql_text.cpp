@@ -20,4 +20,10 @@ std::string QuoteSqlIdentifier(std::string_view name) { return Enclose(name, '"'
 
 std::string QuoteSqlString(std::string_view text) { return Enclose(text, '\''); }
 
+std::string QuoteSqlStringList(const std::vector<std::string>& texts) {
+  std::string out = "[";
+  for (const auto& text : texts) out += (out.size() == 1 ? "" : ", ") + QuoteSqlString(text);
+  return out + "]";
+}
+
 }  // namespace lakehouse::engine

@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace lakehouse::engine {
 
@@ -11,5 +12,8 @@ std::string QuoteSqlIdentifier(std::string_view name);
 
 //! Quotes `text` as a SQL string literal: 'it''s'.
 std::string QuoteSqlString(std::string_view text);
+
+//! A SQL list of string literals: ['a', 'it''s'].
+std::string QuoteSqlStringList(const std::vector<std::string>& texts);
 
 }  // namespace lakehouse::engine

@@ -5,6 +5,7 @@
 #include <set>
 #include <utility>
 
+#include "engine/live_rows.h"
 #include "engine/merged_relation.h"
 #include "engine/s3_bucket_secret.h"
 #include "engine/sql_text.h"
@@ -51,6 +52,45 @@ Result<std::string> SandboxPath(const std::string& uri, const SandboxOptions& op
   return uri;
 }
 
+// A table over base Parquet files and, possibly, row deltas.
+struct MergedTable {
+  std::string name;
+  std::vector<std::string> base_paths;
+  std::vector<std::string> delta_paths;
+  std::string key_column;
+};
+
+// The relation a merged table's view reads. With deltas, the rows the merge hides are computed
+// once per dataset version (engine::LiveRowsCache) and filtered out inside the Parquet scans, so
+// a query pays no join; their masks are appended to `live_lists`. A table whose own columns are
+// named like DuckDB's file_index or file_row_number (which would shadow them) keeps the join.
+Result<std::string> MergedViewSql(engine::Connection& setup, const MergedTable& table,
+                                  std::vector<std::shared_ptr<const engine::FileMasks>>& live_lists) {
+  if (table.delta_paths.empty()) return engine::MergedRelationSql(table.base_paths, {}, table.key_column);
+  for (const auto* paths : {&table.base_paths, &table.delta_paths}) {
+    LH_ASSIGN_OR_RETURN(auto probe, setup.Query("SELECT * FROM read_parquet(" +
+                                                engine::QuoteSqlStringList(*paths) + ") LIMIT 0"));
+    // Read to its end: an unfinished result would keep its transaction open, and a function
+    // registered inside that transaction would vanish with it.
+    while (true) {
+      LH_ASSIGN_OR_RETURN(auto chunk, probe.Next());
+      if (!chunk) break;
+    }
+    for (const auto& column : probe.columns()) {
+      const std::string name = Lower(column.name);
+      if (name == "file_index" || name == "file_row_number") {
+        return engine::MergedRelationSql(table.base_paths, table.delta_paths, table.key_column);
+      }
+    }
+  }
+  LH_ASSIGN_OR_RETURN(auto rows, engine::LiveRowsCache::Global().Get(setup, table.base_paths,
+                                                                     table.delta_paths, table.key_column));
+  const std::size_t base_list = live_lists.size();
+  live_lists.emplace_back(rows, &rows->base);
+  live_lists.emplace_back(rows, &rows->deltas);
+  return engine::LiveMergedRelationSql(table.base_paths, table.delta_paths, base_list, base_list + 1);
+}
+
 }  // namespace
 
 SandboxDatabase::SandboxDatabase(std::vector<TableSource> tables, std::vector<const S3ObjectStore*> rescued,
@@ -81,6 +121,7 @@ Result<std::shared_ptr<SandboxDatabase>> SandboxDatabase::Open(const std::vector
   std::string allowed;
   std::set<std::string> names;
   std::vector<const S3ObjectStore*> s3_used;
+  std::vector<MergedTable> merged;
   for (const auto& table : tables) {
     if (table.name.empty()) return Status::InvalidArgument("a table to serve has an empty name");
     if (!names.insert(Lower(table.name)).second) {
@@ -103,11 +144,6 @@ Result<std::shared_ptr<SandboxDatabase>> SandboxDatabase::Open(const std::vector
       }
     }
     if (!table.json_columns.empty()) {
-      auto list = [](const std::vector<std::string>& paths) {
-        std::string out;
-        for (const auto& path : paths) out += (out.empty() ? "" : ", ") + engine::QuoteSqlString(path);
-        return out;
-      };
       std::string column_names, columns;
       for (const auto& [name, type] : table.json_columns) {
         column_names += (column_names.empty() ? "" : ", ") + engine::QuoteSqlIdentifier(name);
@@ -116,10 +152,12 @@ Result<std::shared_ptr<SandboxDatabase>> SandboxDatabase::Open(const std::vector
       }
       std::vector<std::string> parts;
       if (!base_paths.empty())
-        parts.push_back("SELECT " + column_names + " FROM read_parquet([" + list(base_paths) + "])");
+        parts.push_back("SELECT " + column_names + " FROM read_parquet(" +
+                        engine::QuoteSqlStringList(base_paths) + ")");
       if (!json_paths.empty()) {
-        parts.push_back("SELECT " + column_names + " FROM read_json([" + list(json_paths) +
-                        "], format = 'newline_delimited', columns = {" + columns + "})");
+        parts.push_back("SELECT " + column_names + " FROM read_json(" +
+                        engine::QuoteSqlStringList(json_paths) +
+                        ", format = 'newline_delimited', columns = {" + columns + "})");
       }
       std::string rows = parts[0];
       if (parts.size() > 1) rows += " UNION ALL " + parts[1];
@@ -127,8 +165,7 @@ Result<std::shared_ptr<SandboxDatabase>> SandboxDatabase::Open(const std::vector
                (table.row_filter.empty() ? "" : " WHERE " + table.row_filter) + ";\n";
       continue;
     }
-    views += "CREATE VIEW " + engine::QuoteSqlIdentifier(table.name) + " AS SELECT * FROM " +
-             engine::MergedRelationSql(base_paths, delta_paths, table.key_column) + ";\n";
+    merged.push_back({table.name, std::move(base_paths), std::move(delta_paths), table.key_column});
   }
 
   engine::DatabaseOptions db_options;
@@ -144,6 +181,15 @@ Result<std::shared_ptr<SandboxDatabase>> SandboxDatabase::Open(const std::vector
   LH_RETURN_IF_ERROR(setup.Execute("LOAD parquet; LOAD icu; LOAD json;")
                          .WithContext("cannot load the query engine's extensions"));
   for (const S3ObjectStore* bucket : s3_used) LH_RETURN_IF_ERROR(engine::RegisterS3Bucket(setup, *bucket));
+  std::vector<std::shared_ptr<const engine::FileMasks>> live_lists;
+  for (const MergedTable& table : merged) {
+    auto view = MergedViewSql(setup, table, live_lists);
+    if (!view.ok())
+      return view.status().WithContext("cannot serve the lakehouse's tables: table '" + table.name + "'");
+    views += "CREATE VIEW " + engine::QuoteSqlIdentifier(table.name) + " AS SELECT * FROM " + *view + ";\n";
+  }
+  if (!live_lists.empty())
+    LH_RETURN_IF_ERROR(engine::LiveRowsFunction::Register(setup, std::move(live_lists)));
   if (!views.empty()) {
     Status created = setup.Execute(views);
     if (!created.ok()) return created.WithContext("cannot serve the lakehouse's tables");

@@ -352,6 +352,34 @@ TEST_F(QueryServiceTest, UnservableTablesAndProviderFailuresAreReported) {
   EXPECT_EQ(down.error->status.code(), StatusCode::kUnavailable);
 }
 
+TEST_F(QueryServiceTest, TablesWithDeltasServeTheLatestWriteOfEachKey) {
+  // Two tables with the same history; the second names a column like DuckDB's file_row_number,
+  // which the in-scan merge cannot use, so it is merged by a join: both must answer alike.
+  const std::string base = dir_.File("base.parquet");
+  const std::string delta = dir_.File("delta.parquet");
+  const std::string odd_base = dir_.File("odd-base.parquet");
+  const std::string odd_delta = dir_.File("odd-delta.parquet");
+  WriteParquet("SELECT range AS id, 'v' || range AS name, 5 - range AS file_row_number FROM range(6)",
+               odd_base);
+  WriteParquet(
+      "SELECT * FROM (VALUES (1, 'one', 0, 'upsert', 1), (2, NULL, 0, 'delete', 2), (1, 'uno', 0, 'upsert', "
+      "3), "
+      "(9, 'nine', 0, 'upsert', 4)) t(id, name, file_row_number, _lh_op, _lh_seq)",
+      odd_delta);
+  WriteParquet("SELECT id, name FROM read_parquet('" + odd_base + "')", base);
+  WriteParquet("SELECT * EXCLUDE (file_row_number) FROM read_parquet('" + odd_delta + "')", delta);
+  QueryService service(QueryOptions{}, [&]() -> Result<std::vector<TableSource>> {
+    return std::vector<TableSource>{{"people", {base}, "2", {delta}, "id"},
+                                    {"odd", {odd_base}, "2", {odd_delta}, "id"}};
+  });
+  const Json expected = Json::parse(R"([[0,"v0"],[1,"uno"],[3,"v3"],[4,"v4"],[5,"v5"],[9,"nine"]])");
+  for (const char* table : {"people", "odd"}) {
+    Outcome out = RunToEnd(service, std::string("SELECT id, name FROM ") + table + " ORDER BY id");
+    ASSERT_FALSE(out.error) << table << ": " << out.error->status.ToString();
+    EXPECT_EQ(Parse(out.body)["rows"], expected) << table;
+  }
+}
+
 TEST_F(QueryServiceTest, HealthReportsTheEngineVersion) {
   QueryService service = Service();
   auto health = service.Health();
