@@ -136,7 +136,8 @@ LiveRowsCache& LiveRowsCache::Global() {
 Result<std::shared_ptr<const LiveRows>> LiveRowsCache::Get(Connection& connection,
                                                            const std::vector<std::string>& base_paths,
                                                            const std::vector<std::string>& delta_paths,
-                                                           const std::string& key_column) {
+                                                           const std::string& key_column, bool* computed) {
+  if (computed != nullptr) *computed = false;
   // Paths never contain NUL, so NUL-separated parts make an unambiguous key.
   std::string key = key_column;
   for (const auto* paths : {&base_paths, &delta_paths}) {
@@ -154,6 +155,7 @@ Result<std::shared_ptr<const LiveRows>> LiveRowsCache::Get(Connection& connectio
   // Computed outside the lock: two callers may compute the same entry, which costs time, not
   // correctness.
   LH_ASSIGN_OR_RETURN(auto rows, LiveRows::Compute(connection, base_paths, delta_paths, key_column));
+  if (computed != nullptr) *computed = true;
   const std::size_t bytes = rows->base.bytes() + rows->deltas.bytes() + key.size();
   std::lock_guard lock(mu_);
   entries_.push_front(Entry{std::move(key), rows, bytes});

@@ -71,11 +71,12 @@ class LiveRowsCache {
   //! The process-wide cache (64 MiB of masks: about 500 M base rows of hidden-row bitmaps).
   static LiveRowsCache& Global();
 
-  //! The LiveRows of these files, computed with `connection` on a miss. Errors as for Compute.
+  //! The LiveRows of these files, computed with `connection` on a miss (then `*computed`, if
+  //! given, is set to true). Errors as for Compute.
   Result<std::shared_ptr<const LiveRows>> Get(Connection& connection,
                                               const std::vector<std::string>& base_paths,
                                               const std::vector<std::string>& delta_paths,
-                                              const std::string& key_column);
+                                              const std::string& key_column, bool* computed = nullptr);
 
  private:
   struct Entry {

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <set>
 #include <utility>
 
+#include "common/log.h"
 #include "engine/live_rows.h"
 #include "engine/merged_relation.h"
 #include "engine/s3_bucket_secret.h"
@@ -83,8 +85,21 @@ Result<std::string> MergedViewSql(engine::Connection& setup, const MergedTable& 
       }
     }
   }
-  LH_ASSIGN_OR_RETURN(auto rows, engine::LiveRowsCache::Global().Get(setup, table.base_paths,
-                                                                     table.delta_paths, table.key_column));
+  const auto start = std::chrono::steady_clock::now();
+  bool computed = false;
+  LH_ASSIGN_OR_RETURN(auto rows,
+                      engine::LiveRowsCache::Global().Get(setup, table.base_paths, table.delta_paths,
+                                                          table.key_column, &computed));
+  if (computed) {
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start)
+            .count();
+    log::Info("computed the rows a table's deltas hide", {{"table", table.name},
+                                                          {"delta_files", table.delta_paths.size()},
+                                                          {"hidden_base_rows", rows->base.hidden_rows()},
+                                                          {"hidden_delta_rows", rows->deltas.hidden_rows()},
+                                                          {"ms", ms}});
+  }
   const std::size_t base_list = live_lists.size();
   live_lists.emplace_back(rows, &rows->base);
   live_lists.emplace_back(rows, &rows->deltas);

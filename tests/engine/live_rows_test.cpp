@@ -129,10 +129,13 @@ TEST_F(LiveRowsTest, MissingKeyColumnIsAnError) {
 
 TEST_F(LiveRowsTest, TheCacheKeepsAVersionsMasksWithinItsBudget) {
   LiveRowsCache cache(std::size_t{1} << 20);
-  auto first = cache.Get(*connection_, base_, deltas_, "id");
-  auto again = cache.Get(*connection_, base_, deltas_, "id");
+  bool computed_first = false, computed_again = true;
+  auto first = cache.Get(*connection_, base_, deltas_, "id", &computed_first);
+  auto again = cache.Get(*connection_, base_, deltas_, "id", &computed_again);
   ASSERT_TRUE(first.ok() && again.ok());
   EXPECT_EQ(first->get(), again->get());
+  EXPECT_TRUE(computed_first);
+  EXPECT_FALSE(computed_again);
   auto other = cache.Get(*connection_, base_, {deltas_[0]}, "id");
   ASSERT_TRUE(other.ok());
   EXPECT_NE(other->get(), first->get());
