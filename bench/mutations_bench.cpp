@@ -79,6 +79,8 @@ std::vector<Row> MeasureMerge(const std::string& dir, std::int64_t rows, int del
   auto database = Check(engine::Database::Open(options));
   auto connection = Check(engine::Connection::Open(*database));
   Check(connection.Execute("LOAD parquet"));
+  // As in the query sandbox (query/sandbox_database.cpp): footers parsed once, not per query.
+  Check(connection.Execute("SET parquet_metadata_cache = true"));
   const std::string base = dir + "/base.parquet";
   Check(connection.Execute(fmt::format(
       "COPY (SELECT i AS id, 'name-' || i AS name, (i * 7919) % 100 AS score, 'city-' || (i % 50) AS city "
