@@ -133,24 +133,43 @@ LiveRowsCache& LiveRowsCache::Global() {
   return cache;
 }
 
-Result<std::shared_ptr<const LiveRows>> LiveRowsCache::Get(Connection& connection,
-                                                           const std::vector<std::string>& base_paths,
-                                                           const std::vector<std::string>& delta_paths,
-                                                           const std::string& key_column, bool* computed) {
-  if (computed != nullptr) *computed = false;
+std::string LiveRowsCache::Key(const std::vector<std::string>& base_paths,
+                               const std::vector<std::string>& delta_paths, const std::string& key_column) {
   // Paths never contain NUL, so NUL-separated parts make an unambiguous key.
   std::string key = key_column;
   for (const auto* paths : {&base_paths, &delta_paths}) {
     key += '\0';
     for (const auto& path : *paths) key += path + '\n';
   }
+  return key;
+}
+
+std::shared_ptr<const LiveRows> LiveRowsCache::Lookup(const std::string& key) {
+  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+    if (it->key != key) continue;
+    entries_.splice(entries_.begin(), entries_, it);
+    return entries_.front().rows;
+  }
+  return nullptr;
+}
+
+std::shared_ptr<const LiveRows> LiveRowsCache::Find(const std::vector<std::string>& base_paths,
+                                                    const std::vector<std::string>& delta_paths,
+                                                    const std::string& key_column) {
+  const std::string key = Key(base_paths, delta_paths, key_column);
+  std::lock_guard lock(mu_);
+  return Lookup(key);
+}
+
+Result<std::shared_ptr<const LiveRows>> LiveRowsCache::Get(Connection& connection,
+                                                           const std::vector<std::string>& base_paths,
+                                                           const std::vector<std::string>& delta_paths,
+                                                           const std::string& key_column, bool* computed) {
+  if (computed != nullptr) *computed = false;
+  std::string key = Key(base_paths, delta_paths, key_column);
   {
     std::lock_guard lock(mu_);
-    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-      if (it->key != key) continue;
-      entries_.splice(entries_.begin(), entries_, it);
-      return entries_.front().rows;
-    }
+    if (auto found = Lookup(key)) return found;
   }
   // Computed outside the lock: two callers may compute the same entry, which costs time, not
   // correctness.

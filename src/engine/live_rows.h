@@ -78,7 +78,17 @@ class LiveRowsCache {
                                               const std::vector<std::string>& delta_paths,
                                               const std::string& key_column, bool* computed = nullptr);
 
+  //! The cached LiveRows of these files, or null; never computes.
+  std::shared_ptr<const LiveRows> Find(const std::vector<std::string>& base_paths,
+                                       const std::vector<std::string>& delta_paths,
+                                       const std::string& key_column);
+
  private:
+  static std::string Key(const std::vector<std::string>& base_paths,
+                         const std::vector<std::string>& delta_paths, const std::string& key_column);
+  // The entry under `key`, moved to the front, or null. Requires mu_.
+  std::shared_ptr<const LiveRows> Lookup(const std::string& key);
+
   struct Entry {
     std::string key;
     std::shared_ptr<const LiveRows> rows;

@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "common/log.h"
 #include "engine/database.h"
 #include "storage/journaled_object_store.h"
 
@@ -18,6 +19,65 @@ QueryError Invalid(std::string message) {
 
 QueryService::QueryService(QueryOptions options, TableProvider provider)
     : options_(std::move(options)), provider_(std::move(provider)) {}
+
+QueryService::~QueryService() {
+  {
+    std::lock_guard lock(masks_mu_);
+    stopping_ = true;
+    if (masks_connection_ != nullptr) masks_connection_->Interrupt();
+  }
+  if (masks_thread_.joinable()) masks_thread_.join();
+}
+
+void QueryService::ComputeMasks(const std::shared_ptr<SandboxDatabase>& sandbox) {
+  for (const MergeSource& source : sandbox->pending_masks()) {
+    auto connection = sandbox->Connect();
+    if (!connection.ok()) break;
+    {
+      std::lock_guard lock(masks_mu_);
+      if (stopping_) break;
+      masks_connection_ = &*connection;
+    }
+    const Status computed = SandboxDatabase::ComputeMasks(*connection, source);
+    {
+      std::lock_guard lock(masks_mu_);
+      masks_connection_ = nullptr;
+    }
+    if (!computed.ok()) {
+      log::Warn("cannot compute the rows a table's deltas hide; it stays served through a join",
+                {{"table", source.table}, {"error", computed.ToString()}});
+    }
+  }
+  std::lock_guard lock(masks_mu_);
+  masks_done_for_ = sandbox;
+  masks_busy_ = false;
+}
+
+void QueryService::AdvanceMasks() {
+  if (!sandbox_ || sandbox_->pending_masks().empty()) return;
+  std::unique_lock lock(masks_mu_);
+  if (masks_busy_ || stopping_) return;
+  // Compared by owner, not address: a new sandbox may reuse the address of a freed one.
+  if (!masks_done_for_.owner_before(sandbox_) && !sandbox_.owner_before(masks_done_for_)) {
+    // Computed: reopen with whatever is cached now. Marked done, so that a table whose masks did
+    // not fit in the cache stays on the join instead of starting the computation again.
+    lock.unlock();
+    auto reopened = SandboxDatabase::Open(sandbox_->tables(), options_.sandbox, sandbox_->rescued(),
+                                          MaskMode::kCachedOnly);
+    if (!reopened.ok()) return;  // keep serving the current sandbox
+    sandbox_ = std::move(reopened).value();
+    lock.lock();
+    masks_done_for_ = sandbox_;
+    return;
+  }
+  if (masks_thread_.joinable()) masks_thread_.join();  // finished: masks_busy_ is false
+  masks_busy_ = true;
+  try {
+    masks_thread_ = std::thread([this, sandbox = sandbox_] { ComputeMasks(sandbox); });
+  } catch (const std::system_error&) {
+    masks_busy_ = false;  // no thread to spare: the tables stay on the join for now
+  }
+}
 
 std::vector<const S3ObjectStore*> QueryService::DownBuckets(
     const std::vector<const S3ObjectStore*>& buckets) const {
@@ -39,7 +99,10 @@ Result<std::shared_ptr<SandboxDatabase>> QueryService::CurrentSandbox(bool reche
   if (!tables.ok()) return tables.status().WithContext("cannot list the lakehouse's tables");
   std::lock_guard lock(mu_);
   const bool same_tables = sandbox_ && sandbox_->tables() == *tables;
-  if (same_tables && !recheck && sandbox_->rescued().empty()) return sandbox_;
+  if (same_tables && !recheck && sandbox_->rescued().empty()) {
+    AdvanceMasks();
+    return sandbox_;
+  }
   std::vector<const S3ObjectStore*> down;
   if (options_.sandbox.rescue != nullptr) {
     // While serving from rescue, only the buckets that were down need asking again.
@@ -47,8 +110,13 @@ Result<std::shared_ptr<SandboxDatabase>> QueryService::CurrentSandbox(bool reche
                            ? sandbox_->rescued()
                            : SandboxDatabase::S3BucketsOf(*tables, options_.sandbox.s3_buckets));
   }
-  if (same_tables && down == sandbox_->rescued()) return sandbox_;
-  LH_ASSIGN_OR_RETURN(sandbox_, SandboxDatabase::Open(*tables, options_.sandbox, std::move(down)));
+  if (same_tables && down == sandbox_->rescued()) {
+    AdvanceMasks();
+    return sandbox_;
+  }
+  LH_ASSIGN_OR_RETURN(
+      sandbox_, SandboxDatabase::Open(*tables, options_.sandbox, std::move(down), MaskMode::kCachedOnly));
+  AdvanceMasks();
   return sandbox_;
 }
 
@@ -112,8 +180,10 @@ Result<Json> QueryService::Health() {
   LH_ASSIGN_OR_RETURN(auto result, connection.Query("SELECT 42"));
   LH_ASSIGN_OR_RETURN(auto chunk, result.Next());
   if (!chunk || chunk->size() != 1) return Status::Internal("the query engine did not answer SELECT 42");
-  return Json{
-      {"engine", "duckdb"}, {"version", engine::Database::Version()}, {"tables", sandbox->tables().size()}};
+  return Json{{"engine", "duckdb"},
+              {"version", engine::Database::Version()},
+              {"tables", sandbox->tables().size()},
+              {"tables_awaiting_masks", sandbox->pending_masks().size()}};
 }
 
 }  // namespace lakehouse::query

@@ -15,6 +15,13 @@
 // response says X-Lakehouse-Served-From: rescue). While a bucket is served from rescue, each
 // query probes it first, and the first query after it answers again reads the target.
 //
+// Merged tables: a table with row deltas is served by filtering hidden rows inside the scan
+// (engine/live_rows.h), whose masks are computed once per dataset version. When a rebuilt sandbox
+// finds a table's masks not yet computed, it serves that table through the anti join at first,
+// and a background thread computes them; the first query after that finds them ready and
+// reopens the sandbox with them. So a write never makes a query wait for masks, and both ways
+// serve the same rows. Time travel computes the masks it needs before its query runs.
+//
 // Thread-safety: all methods may be called from many threads at once.
 #pragma once
 
@@ -24,6 +31,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/json.h"
@@ -78,8 +86,15 @@ class QueryService {
   //! provider or the engine returned if the tables cannot be served.
   StartedQuery Start(const QueryRequest& request);
 
-  //! {"engine": "duckdb", "version", "tables"}; the error if the sandbox cannot answer SELECT 42.
+  //! {"engine": "duckdb", "version", "tables", "tables_awaiting_masks"}; the error if the
+  //! sandbox cannot answer SELECT 42. tables_awaiting_masks counts the tables with deltas served
+  //! through the anti join while their masks are computed.
   Result<Json> Health();
+
+  //! Stops the background computation of masks, if one runs, and waits for it.
+  ~QueryService();
+  QueryService(const QueryService&) = delete;
+  QueryService& operator=(const QueryService&) = delete;
 
   const QueryOptions& options() const { return options_; }
 
@@ -94,10 +109,23 @@ class QueryService {
   StartedQuery Begin(std::shared_ptr<SandboxDatabase> sandbox, const QueryRequest& request,
                      std::int64_t timeout_ms) const;
 
+  //! With mu_ held: when sandbox_ awaits masks, starts their computation, or, once it is done,
+  //! reopens sandbox_ with them (once per computation, so an evicted entry cannot loop).
+  void AdvanceMasks();
+  //! Computes the pending masks of `sandbox` (the background thread's body).
+  void ComputeMasks(const std::shared_ptr<SandboxDatabase>& sandbox);
+
   const QueryOptions options_;
   const TableProvider provider_;
   std::mutex mu_;  // guards sandbox_ (and serialises rebuilds)
   std::shared_ptr<SandboxDatabase> sandbox_;
+
+  std::mutex masks_mu_;                             // guards the members below; taken after mu_
+  std::thread masks_thread_;                        // the background computation, if any
+  bool masks_busy_ = false;                         // masks_thread_ has not finished
+  bool stopping_ = false;                           // the service is being destroyed
+  std::weak_ptr<SandboxDatabase> masks_done_for_;   // the last sandbox whose pending masks were computed
+  engine::Connection* masks_connection_ = nullptr;  // the computation's connection, for Interrupt
 };
 
 }  // namespace lakehouse::query

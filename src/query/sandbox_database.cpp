@@ -54,21 +54,16 @@ Result<std::string> SandboxPath(const std::string& uri, const SandboxOptions& op
   return uri;
 }
 
-// A table over base Parquet files and, possibly, row deltas.
-struct MergedTable {
-  std::string name;
-  std::vector<std::string> base_paths;
-  std::vector<std::string> delta_paths;
-  std::string key_column;
-};
-
 // The relation a merged table's view reads. With deltas, the rows the merge hides are computed
 // once per dataset version (engine::LiveRowsCache) and filtered out inside the Parquet scans, so
 // a query pays no join; their masks are appended to `live_lists`. A table whose own columns are
-// named like DuckDB's file_index or file_row_number (which would shadow them) keeps the join.
-Result<std::string> MergedViewSql(engine::Connection& setup, const MergedTable& table,
-                                  std::vector<std::shared_ptr<const engine::FileMasks>>& live_lists) {
-  if (table.delta_paths.empty()) return engine::MergedRelationSql(table.base_paths, {}, table.key_column);
+// named like DuckDB's file_index or file_row_number (which would shadow them) keeps the join, and
+// so does one whose masks are not cached under MaskMode::kCachedOnly (appended to `pending`).
+Result<std::string> MergedViewSql(engine::Connection& setup, const MergeSource& table, MaskMode mode,
+                                  std::vector<std::shared_ptr<const engine::FileMasks>>& live_lists,
+                                  std::vector<MergeSource>& pending) {
+  const std::string joined = engine::MergedRelationSql(table.base_paths, table.delta_paths, table.key_column);
+  if (table.delta_paths.empty()) return joined;
   for (const auto* paths : {&table.base_paths, &table.delta_paths}) {
     LH_ASSIGN_OR_RETURN(auto probe, setup.Query("SELECT * FROM read_parquet(" +
                                                 engine::QuoteSqlStringList(*paths) + ") LIMIT 0"));
@@ -80,25 +75,20 @@ Result<std::string> MergedViewSql(engine::Connection& setup, const MergedTable& 
     }
     for (const auto& column : probe.columns()) {
       const std::string name = Lower(column.name);
-      if (name == "file_index" || name == "file_row_number") {
-        return engine::MergedRelationSql(table.base_paths, table.delta_paths, table.key_column);
-      }
+      if (name == "file_index" || name == "file_row_number") return joined;
     }
   }
-  const auto start = std::chrono::steady_clock::now();
-  bool computed = false;
-  LH_ASSIGN_OR_RETURN(auto rows,
-                      engine::LiveRowsCache::Global().Get(setup, table.base_paths, table.delta_paths,
-                                                          table.key_column, &computed));
-  if (computed) {
-    const auto ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start)
-            .count();
-    log::Info("computed the rows a table's deltas hide", {{"table", table.name},
-                                                          {"delta_files", table.delta_paths.size()},
-                                                          {"hidden_base_rows", rows->base.hidden_rows()},
-                                                          {"hidden_delta_rows", rows->deltas.hidden_rows()},
-                                                          {"ms", ms}});
+  std::shared_ptr<const engine::LiveRows> rows;
+  if (mode == MaskMode::kCachedOnly) {
+    rows = engine::LiveRowsCache::Global().Find(table.base_paths, table.delta_paths, table.key_column);
+    if (!rows) {
+      pending.push_back(table);
+      return joined;
+    }
+  } else {
+    LH_RETURN_IF_ERROR(SandboxDatabase::ComputeMasks(setup, table));
+    rows = engine::LiveRowsCache::Global().Find(table.base_paths, table.delta_paths, table.key_column);
+    if (!rows) return joined;  // evicted at once: the cache is smaller than this one table's masks
   }
   const std::size_t base_list = live_lists.size();
   live_lists.emplace_back(rows, &rows->base);
@@ -109,8 +99,31 @@ Result<std::string> MergedViewSql(engine::Connection& setup, const MergedTable& 
 }  // namespace
 
 SandboxDatabase::SandboxDatabase(std::vector<TableSource> tables, std::vector<const S3ObjectStore*> rescued,
+                                 std::vector<MergeSource> pending_masks,
                                  std::unique_ptr<engine::Database> database)
-    : tables_(std::move(tables)), rescued_(std::move(rescued)), database_(std::move(database)) {}
+    : tables_(std::move(tables)),
+      rescued_(std::move(rescued)),
+      pending_masks_(std::move(pending_masks)),
+      database_(std::move(database)) {}
+
+Status SandboxDatabase::ComputeMasks(engine::Connection& connection, const MergeSource& source) {
+  const auto start = std::chrono::steady_clock::now();
+  bool computed = false;
+  LH_ASSIGN_OR_RETURN(auto rows,
+                      engine::LiveRowsCache::Global().Get(connection, source.base_paths, source.delta_paths,
+                                                          source.key_column, &computed));
+  if (computed) {
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start)
+            .count();
+    log::Info("computed the rows a table's deltas hide", {{"table", source.table},
+                                                          {"delta_files", source.delta_paths.size()},
+                                                          {"hidden_base_rows", rows->base.hidden_rows()},
+                                                          {"hidden_delta_rows", rows->deltas.hidden_rows()},
+                                                          {"ms", ms}});
+  }
+  return Status::OK();
+}
 
 std::vector<const S3ObjectStore*> SandboxDatabase::S3BucketsOf(
     const std::vector<TableSource>& tables, const std::vector<const S3ObjectStore*>& s3_buckets) {
@@ -131,12 +144,13 @@ Result<engine::Connection> SandboxDatabase::Connect() { return engine::Connectio
 
 Result<std::shared_ptr<SandboxDatabase>> SandboxDatabase::Open(const std::vector<TableSource>& tables,
                                                                const SandboxOptions& options,
-                                                               std::vector<const S3ObjectStore*> rescued) {
+                                                               std::vector<const S3ObjectStore*> rescued,
+                                                               MaskMode masks) {
   std::string views;
   std::string allowed;
   std::set<std::string> names;
   std::vector<const S3ObjectStore*> s3_used;
-  std::vector<MergedTable> merged;
+  std::vector<MergeSource> merged;
   for (const auto& table : tables) {
     if (table.name.empty()) return Status::InvalidArgument("a table to serve has an empty name");
     if (!names.insert(Lower(table.name)).second) {
@@ -201,11 +215,12 @@ Result<std::shared_ptr<SandboxDatabase>> SandboxDatabase::Open(const std::vector
       setup.Execute("SET parquet_metadata_cache = true").WithContext("cannot configure the query engine"));
   for (const S3ObjectStore* bucket : s3_used) LH_RETURN_IF_ERROR(engine::RegisterS3Bucket(setup, *bucket));
   std::vector<std::shared_ptr<const engine::FileMasks>> live_lists;
-  for (const MergedTable& table : merged) {
-    auto view = MergedViewSql(setup, table, live_lists);
+  std::vector<MergeSource> pending;
+  for (const MergeSource& table : merged) {
+    auto view = MergedViewSql(setup, table, masks, live_lists, pending);
     if (!view.ok())
-      return view.status().WithContext("cannot serve the lakehouse's tables: table '" + table.name + "'");
-    views += "CREATE VIEW " + engine::QuoteSqlIdentifier(table.name) + " AS SELECT * FROM " + *view + ";\n";
+      return view.status().WithContext("cannot serve the lakehouse's tables: table '" + table.table + "'");
+    views += "CREATE VIEW " + engine::QuoteSqlIdentifier(table.table) + " AS SELECT * FROM " + *view + ";\n";
   }
   if (!live_lists.empty())
     LH_RETURN_IF_ERROR(engine::LiveRowsFunction::Register(setup, std::move(live_lists)));
@@ -224,7 +239,7 @@ Result<std::shared_ptr<SandboxDatabase>> SandboxDatabase::Open(const std::vector
       "SET lock_configuration = true;\n";
   LH_RETURN_IF_ERROR(setup.Execute(lockdown).WithContext("cannot lock down the query sandbox"));
   return std::shared_ptr<SandboxDatabase>(
-      new SandboxDatabase(tables, std::move(rescued), std::move(database)));
+      new SandboxDatabase(tables, std::move(rescued), std::move(pending), std::move(database)));
 }
 
 }  // namespace lakehouse::query

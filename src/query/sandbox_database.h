@@ -39,6 +39,21 @@ struct SandboxOptions {
   const ObjectStore* rescue = nullptr;
 };
 
+//! The resolved files of a table read as base files merged with row deltas.
+struct MergeSource {
+  std::string table;
+  std::vector<std::string> base_paths;
+  std::vector<std::string> delta_paths;
+  std::string key_column;
+};
+
+//! What Open does for a table with deltas whose hidden-row masks (engine/live_rows.h) are not
+//! cached yet.
+enum class MaskMode {
+  kCompute,     //!< compute them now (Open takes as long)
+  kCachedOnly,  //!< serve the table through the anti join; it is listed in pending_masks()
+};
+
 class SandboxDatabase {
  public:
   //! Opens a sandbox serving `tables`. InvalidArgument for an empty, duplicate (ignoring case) or
@@ -48,9 +63,11 @@ class SandboxDatabase {
   //! `rescued`: S3 buckets (of options.s3_buckets) that are down; their objects are read from
   //! options.rescue (FailedPrecondition if it is null). The rescue bucket must hold copies under
   //! the same keys, or the tables over them fail to open with the engine's error.
+  //! `masks`: see MaskMode; both serve the same rows.
   static Result<std::shared_ptr<SandboxDatabase>> Open(const std::vector<TableSource>& tables,
                                                        const SandboxOptions& options,
-                                                       std::vector<const S3ObjectStore*> rescued = {});
+                                                       std::vector<const S3ObjectStore*> rescued = {},
+                                                       MaskMode masks = MaskMode::kCompute);
 
   //! The S3 buckets of `s3_buckets` that hold objects of `tables`, each once.
   static std::vector<const S3ObjectStore*> S3BucketsOf(const std::vector<TableSource>& tables,
@@ -65,12 +82,22 @@ class SandboxDatabase {
   //! The buckets whose objects this sandbox reads from the rescue bucket, as given to Open.
   const std::vector<const S3ObjectStore*>& rescued() const { return rescued_; }
 
+  //! The tables with deltas served through the anti join because their masks were not cached
+  //! (MaskMode::kCachedOnly); computing them with ComputeMasks lets a reopened sandbox filter in
+  //! the scan instead.
+  const std::vector<MergeSource>& pending_masks() const { return pending_masks_; }
+
+  //! Computes the masks of `source` (one of pending_masks()) into engine::LiveRowsCache::Global(),
+  //! on `connection` (of this sandbox: it may read the tables' files). Errors: the engine's.
+  static Status ComputeMasks(engine::Connection& connection, const MergeSource& source);
+
  private:
   SandboxDatabase(std::vector<TableSource> tables, std::vector<const S3ObjectStore*> rescued,
-                  std::unique_ptr<engine::Database> database);
+                  std::vector<MergeSource> pending_masks, std::unique_ptr<engine::Database> database);
 
   std::vector<TableSource> tables_;
   std::vector<const S3ObjectStore*> rescued_;
+  std::vector<MergeSource> pending_masks_;
   std::unique_ptr<engine::Database> database_;
 };
 
