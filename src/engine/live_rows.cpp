@@ -27,17 +27,14 @@ void LiveRowCallback(duckdb_function_info info, duckdb_data_chunk input, duckdb_
   const auto& registry = *static_cast<const Registry*>(duckdb_scalar_function_get_extra_info(info));
   const idx_t rows = duckdb_data_chunk_get_size(input);
   duckdb_vector vectors[3];
-  const std::int64_t* lists = nullptr;
-  const std::uint64_t* files = nullptr;
-  const std::int64_t* positions = nullptr;
   std::uint64_t* validity[3];
   for (idx_t i = 0; i < 3; ++i) {
     vectors[i] = duckdb_data_chunk_get_vector(input, i);
     validity[i] = duckdb_vector_get_validity(vectors[i]);
   }
-  lists = static_cast<const std::int64_t*>(duckdb_vector_get_data(vectors[0]));
-  files = static_cast<const std::uint64_t*>(duckdb_vector_get_data(vectors[1]));
-  positions = static_cast<const std::int64_t*>(duckdb_vector_get_data(vectors[2]));
+  const auto* lists = static_cast<const std::int64_t*>(duckdb_vector_get_data(vectors[0]));
+  const auto* files = static_cast<const std::uint64_t*>(duckdb_vector_get_data(vectors[1]));
+  const auto* positions = static_cast<const std::int64_t*>(duckdb_vector_get_data(vectors[2]));
   auto* out = static_cast<bool*>(duckdb_vector_get_data(output));
   const bool any_null = validity[0] != nullptr || validity[1] != nullptr || validity[2] != nullptr;
   std::uint64_t* out_validity = nullptr;
