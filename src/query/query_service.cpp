@@ -38,7 +38,7 @@ void QueryService::ComputeMasks(const std::shared_ptr<SandboxDatabase>& sandbox)
       if (stopping_) break;
       masks_connection_ = &*connection;
     }
-    const Status computed = SandboxDatabase::ComputeMasks(*connection, source);
+    const Status computed = SandboxDatabase::ComputeMasks(*connection, source).status();
     {
       std::lock_guard lock(masks_mu_);
       masks_connection_ = nullptr;

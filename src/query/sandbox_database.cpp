@@ -86,9 +86,7 @@ Result<std::string> MergedViewSql(engine::Connection& setup, const MergeSource& 
       return joined;
     }
   } else {
-    LH_RETURN_IF_ERROR(SandboxDatabase::ComputeMasks(setup, table));
-    rows = engine::LiveRowsCache::Global().Find(table.base_paths, table.delta_paths, table.key_column);
-    if (!rows) return joined;  // evicted at once: the cache is smaller than this one table's masks
+    LH_ASSIGN_OR_RETURN(rows, SandboxDatabase::ComputeMasks(setup, table));
   }
   const std::size_t base_list = live_lists.size();
   live_lists.emplace_back(rows, &rows->base);
@@ -106,7 +104,8 @@ SandboxDatabase::SandboxDatabase(std::vector<TableSource> tables, std::vector<co
       pending_masks_(std::move(pending_masks)),
       database_(std::move(database)) {}
 
-Status SandboxDatabase::ComputeMasks(engine::Connection& connection, const MergeSource& source) {
+Result<std::shared_ptr<const engine::LiveRows>> SandboxDatabase::ComputeMasks(engine::Connection& connection,
+                                                                              const MergeSource& source) {
   const auto start = std::chrono::steady_clock::now();
   bool computed = false;
   LH_ASSIGN_OR_RETURN(auto rows,
@@ -122,7 +121,7 @@ Status SandboxDatabase::ComputeMasks(engine::Connection& connection, const Merge
                                                           {"hidden_delta_rows", rows->deltas.hidden_rows()},
                                                           {"ms", ms}});
   }
-  return Status::OK();
+  return rows;
 }
 
 std::vector<const S3ObjectStore*> SandboxDatabase::S3BucketsOf(

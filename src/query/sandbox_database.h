@@ -19,6 +19,7 @@
 #include "common/status.h"
 #include "engine/connection.h"
 #include "engine/database.h"
+#include "engine/live_rows.h"
 #include "query/table_source.h"
 #include "storage/s3_object_store.h"
 
@@ -87,9 +88,11 @@ class SandboxDatabase {
   //! the scan instead.
   const std::vector<MergeSource>& pending_masks() const { return pending_masks_; }
 
-  //! Computes the masks of `source` (one of pending_masks()) into engine::LiveRowsCache::Global(),
-  //! on `connection` (of this sandbox: it may read the tables' files). Errors: the engine's.
-  static Status ComputeMasks(engine::Connection& connection, const MergeSource& source);
+  //! The masks of `source` (e.g. one of pending_masks()) from engine::LiveRowsCache::Global(),
+  //! computed on `connection` (of this sandbox: it may read the tables' files) and cached if they
+  //! were not there. Errors: the engine's.
+  static Result<std::shared_ptr<const engine::LiveRows>> ComputeMasks(engine::Connection& connection,
+                                                                      const MergeSource& source);
 
  private:
   SandboxDatabase(std::vector<TableSource> tables, std::vector<const S3ObjectStore*> rescued,

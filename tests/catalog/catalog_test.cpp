@@ -316,22 +316,22 @@ TEST_F(CatalogTest, MoveFileIntoStoresTheBytesWithTheirHashEitherWay) {
   const std::string want = expected.HexDigest();
   ObjectStore& bucket = buckets_->primary();
 
+  // Writes `bytes` to `file`, moves it to `key`, and checks what the bucket then holds.
+  auto move_and_check = [&](const std::string& file, const std::string& key) {
+    std::ofstream(file, std::ios::binary) << bytes;
+    auto stored = MoveFileInto(file, bucket, key);
+    ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+    EXPECT_EQ(stored->size, bytes.size());
+    EXPECT_EQ(stored->sha256, want);
+    EXPECT_EQ(*bucket.Get(key), bytes);
+  };
+
   const std::string scratch_file = dir_->File("part.parquet");
-  std::ofstream(scratch_file, std::ios::binary) << bytes;
-  auto moved = MoveFileInto(scratch_file, bucket, "datasets/m/v1/part-0.parquet");
-  ASSERT_TRUE(moved.ok()) << moved.status().ToString();
-  EXPECT_EQ(moved->size, bytes.size());
-  EXPECT_EQ(moved->sha256, want);
-  EXPECT_EQ(*bucket.Get("datasets/m/v1/part-0.parquet"), bytes);
+  move_and_check(scratch_file, "datasets/m/v1/part-0.parquet");
   EXPECT_FALSE(std::filesystem::exists(scratch_file)) << "moved, not copied";
 
   const std::string on_tmpfs = "/dev/shm/lakehouse-move-test-" + std::to_string(::getpid());
-  std::ofstream(on_tmpfs, std::ios::binary) << bytes;
-  auto uploaded = MoveFileInto(on_tmpfs, bucket, "datasets/m/v2/part-0.parquet");
-  ASSERT_TRUE(uploaded.ok()) << uploaded.status().ToString();
-  EXPECT_EQ(uploaded->size, bytes.size());
-  EXPECT_EQ(uploaded->sha256, want);
-  EXPECT_EQ(*bucket.Get("datasets/m/v2/part-0.parquet"), bytes);
+  move_and_check(on_tmpfs, "datasets/m/v2/part-0.parquet");
   EXPECT_TRUE(std::filesystem::exists(on_tmpfs)) << "another filesystem: copied, the caller removes it";
   std::filesystem::remove(on_tmpfs);
 
