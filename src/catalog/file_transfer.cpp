@@ -1,7 +1,11 @@
 #include "catalog/file_transfer.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -51,31 +55,94 @@ Result<UploadedFile> UploadFile(const std::string& path, ObjectStore& store, con
   return uploaded;
 }
 
-Result<UploadedFile> MoveFileInto(const std::string& path, ObjectStore& store, const std::string& key) {
-  if (!store.adopts_files()) return UploadFile(path, store, key);
+struct GrowingFile::State {
+  int fd = -1;
+  std::uint64_t hashed = 0;
+  Sha256 hash;
+  std::vector<char> buffer;
+  ~State() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+GrowingFile::GrowingFile(std::string path) : path_(std::move(path)), state_(std::make_unique<State>()) {}
+
+GrowingFile::~GrowingFile() = default;
+
+Status GrowingFile::Open() {
+  if (state_->fd >= 0) return Status::OK();
+  state_->fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (state_->fd < 0) return Status::IOError(fmt::format("cannot read {}: {}", path_, std::strerror(errno)));
+  return Status::OK();
+}
+
+Status GrowingFile::Advance() {
+  if (state_->fd < 0) {
+    state_->fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (state_->fd < 0 && errno == ENOENT) return Status::OK();  // not written yet
+    if (state_->fd < 0)
+      return Status::IOError(fmt::format("cannot read {}: {}", path_, std::strerror(errno)));
+  }
+  struct stat info {};
+  if (::fstat(state_->fd, &info) != 0) {
+    return Status::IOError(fmt::format("cannot read {}: {}", path_, std::strerror(errno)));
+  }
+  const auto size = static_cast<std::uint64_t>(info.st_size);
+  if (size < state_->hashed) {
+    return Status::IOError(
+        fmt::format("{} shrank from {} to {} bytes while it was being written", path_, state_->hashed, size));
+  }
+  const std::uint64_t from = state_->hashed;
+  if (state_->buffer.empty()) state_->buffer.resize(kChunkBytes);
+  while (state_->hashed < size) {
+    const std::size_t want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(kChunkBytes, size - state_->hashed));
+    const ssize_t got = ::pread(state_->fd, state_->buffer.data(), want, static_cast<off_t>(state_->hashed));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      return Status::IOError(fmt::format("reading {} failed at byte {}: {}", path_, state_->hashed,
+                                         got == 0 ? "the file ended early" : std::strerror(errno)));
+    }
+    state_->hash.Update(std::string_view(state_->buffer.data(), static_cast<std::size_t>(got)));
+    state_->hashed += static_cast<std::uint64_t>(got);
+  }
+#if defined(__linux__)
+  // Only a hint: the store's fsync makes the file durable either way.
+  if (state_->hashed > from) {
+    (void)::sync_file_range(state_->fd, static_cast<off_t>(from), static_cast<off_t>(state_->hashed - from),
+                            SYNC_FILE_RANGE_WRITE);
+  }
+#endif
+  return Status::OK();
+}
+
+std::uint64_t GrowingFile::hashed_bytes() const { return state_->hashed; }
+
+Result<UploadedFile> GrowingFile::Finish() {
+  LH_RETURN_IF_ERROR(Open());
+  LH_RETURN_IF_ERROR(Advance());
+  return UploadedFile{state_->hashed, state_->hash.HexDigest()};
+}
+
+Result<UploadedFile> MoveFileInto(GrowingFile& followed, ObjectStore& store, const std::string& key) {
+  if (!store.adopts_files()) return UploadFile(followed.path(), store, key);
   // Open before the move: the hash reads the same file wherever it goes, while the store syncs it.
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IOError(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
-  UploadedFile read;
-  auto hashing = std::async(std::launch::async | std::launch::deferred, [&] {
-    Sha256 hash;
-    Status status = ForEachPiece(in, path, [&](std::string_view piece) {
-      hash.Update(piece);
-      read.size += piece.size();
-      return Status::OK();
-    });
-    if (status.ok()) read.sha256 = hash.HexDigest();
-    return status;
-  });
-  Result<bool> adopted = store.AdoptFile(key, path);
-  Status hashed = hashing.get();
+  LH_RETURN_IF_ERROR(followed.Open());
+  auto hashing = std::async(std::launch::async | std::launch::deferred, [&] { return followed.Finish(); });
+  Result<bool> adopted = store.AdoptFile(key, followed.path());
+  Result<UploadedFile> hashed = hashing.get();
   if (!adopted.ok()) return adopted.status();
-  if (!*adopted) return UploadFile(path, store, key);
+  if (!*adopted) return UploadFile(followed.path(), store, key);
   if (!hashed.ok()) {
     (void)store.Delete(key);
-    return hashed;
+    return hashed.status();
   }
-  return read;
+  return hashed;
+}
+
+Result<UploadedFile> MoveFileInto(const std::string& path, ObjectStore& store, const std::string& key) {
+  GrowingFile file(path);
+  return MoveFileInto(file, store, key);
 }
 
 Status DownloadFile(ObjectStore& store, const std::string& key, const std::string& path) {

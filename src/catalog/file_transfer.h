@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "common/status.h"
@@ -27,6 +28,42 @@ Result<UploadedFile> UploadFile(const std::string& path, ObjectStore& store, con
 //! its SHA-256 is computed meanwhile. Otherwise it is uploaded and `path` stays for the caller to
 //! remove. Meant for scratch files made to become objects.
 Result<UploadedFile> MoveFileInto(const std::string& path, ObjectStore& store, const std::string& key);
+
+//! Follows a local file that another writer (DuckDB writing Parquet) only appends to: each
+//! Advance() hashes the bytes added since the last one and has the kernel start writing them to
+//! disk. Once the writer has closed the file, MoveFileInto(..., &followed) hashes only the bytes
+//! after the last Advance(), and the store's fsync finds most of the file on disk already.
+//!
+//! The file must only grow: a writer that rewrote bytes already hashed would leave a wrong
+//! checksum (tests/catalog/file_transfer_test.cpp checks that DuckDB's Parquet writer appends).
+//! A file found shorter than what was hashed is an error. One thread at a time.
+class GrowingFile {
+ public:
+  explicit GrowingFile(std::string path);
+  ~GrowingFile();
+  GrowingFile(const GrowingFile&) = delete;
+  GrowingFile& operator=(const GrowingFile&) = delete;
+
+  //! Opens the file if it is not open yet (Advance does so too); from then on it may be renamed.
+  //! IOError if it cannot be opened.
+  Status Open();
+  //! Hashes what was appended since the last call. A file that does not exist yet is not an error.
+  Status Advance();
+  //! After the writer is done: hashes the rest and returns the size and SHA-256 of the whole file.
+  Result<UploadedFile> Finish();
+
+  const std::string& path() const { return path_; }
+  //! Bytes hashed so far.
+  std::uint64_t hashed_bytes() const;
+
+ private:
+  struct State;
+  std::string path_;
+  std::unique_ptr<State> state_;
+};
+
+//! MoveFileInto for a file `followed` has hashed up to its last Advance() (the same path).
+Result<UploadedFile> MoveFileInto(GrowingFile& followed, ObjectStore& store, const std::string& key);
 
 //! Writes the whole object `key` of `store` to the local file `path`.
 Status DownloadFile(ObjectStore& store, const std::string& key, const std::string& path);

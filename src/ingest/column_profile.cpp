@@ -146,17 +146,6 @@ bool MatchDateShape(std::string_view s) {
          AllDigits(s, 8, 2);
 }
 
-// For a value of kDateRe's shape in its first 10 characters: whether the day exists (proleptic
-// Gregorian, year 0 a leap year), which is what DuckDB's TRY_CAST(... AS DATE) accepts.
-bool DateExists(std::string_view s) {
-  int year = Number(s, 0, 4), month = Number(s, 5, 2), day = Number(s, 8, 2);
-  if (month < 1 || month > 12 || day < 1) return false;
-  if (day <= 28) return true;
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-  return day <= kDays[month - 1] + (month == 2 && leap ? 1 : 0);
-}
-
 // kTimestampRe.
 bool MatchTimestampShape(std::string_view s) {
   if (s.size() < 16 || !MatchDateShape(s.substr(0, 10)) || (s[10] != ' ' && s[10] != 'T') ||
@@ -173,7 +162,7 @@ bool MatchTimestampShape(std::string_view s) {
 // For a value of kTimestampRe's shape: what DuckDB's TRY_CAST(... AS TIMESTAMP) accepts -- a day
 // that exists, hours 0-23 (or 24:00:00 exactly), minutes and seconds 0-59.
 bool TimestampExists(std::string_view s) {
-  if (!DateExists(s)) return false;
+  if (!ColumnProfile::DateExists(s)) return false;
   int hour = Number(s, 11, 2), minute = Number(s, 14, 2), second = s.size() >= 19 ? Number(s, 17, 2) : 0;
   bool fraction_zero = true;
   for (std::size_t i = 20; i < s.size(); ++i) fraction_zero = fraction_zero && s[i] == '0';

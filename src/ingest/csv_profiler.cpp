@@ -89,35 +89,89 @@ std::size_t CsvProfiler::NextSpecial(std::string_view d, std::size_t i) const {
 }
 
 std::size_t CsvProfiler::UnquotedRun(std::string_view d, std::size_t i) {
-  const std::size_t n = d.size();
 #if defined(__SSE2__)
-  // A bit mask of the special bytes of 64 bytes at a time; every field is then found from the mask.
-  const SpecialBytes16 special(dialect_);
-  auto mask_at = [&](std::size_t at) {
-    std::uint64_t mask = 0;
-    for (int k = 0; k < 4; ++k)
-      mask |= static_cast<std::uint64_t>(special.MaskAt(d.data() + at + 16 * k)) << (16 * k);
-    return mask;
+  const std::size_t n = d.size();
+  // The header record goes through the state machine (its values are not profiled).
+  if (header_pending_ || field_ >= columns_.size() || i + 64 > n) return i;
+  const __m128i delimiter = _mm_set1_epi8(dialect_.delimiter), quote = _mm_set1_epi8(dialect_.quote),
+                lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+  // Bit masks of 64 bytes: where fields end (delimiter, LF), and where the state machine must take
+  // over (a quote, a CR).
+  std::uint64_t ends = 0, lfs = 0, stops = 0;
+  auto masks_at = [&](std::size_t at) {
+    ends = lfs = stops = 0;
+    for (int k = 0; k < 4; ++k) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d.data() + at + 16 * k));
+      const auto line = static_cast<std::uint64_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf)));
+      const auto field = static_cast<std::uint64_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, delimiter)));
+      const auto stop = static_cast<std::uint64_t>(
+          _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, cr))));
+      lfs |= line << (16 * k);
+      stops |= stop << (16 * k);
+      ends |= (line | field | stop) << (16 * k);
+    }
+  };
+  // The position in the record and the record count live in registers here (the profiles' counts
+  // are integers too, which the compiler would otherwise have to assume they alias).
+  const std::size_t columns = columns_.size();
+  ColumnProfile* const profiles = columns_.data();
+  const char* const data = d.data();
+  std::size_t field = field_;
+  std::int64_t records = records_;
+  auto leave = [&](std::size_t at) {
+    field_ = field;
+    records_ = records;
+    return at;
   };
   std::size_t base = i;
-  if (base + 64 > n || d[i] == dialect_.quote) return i;
-  std::uint64_t mask = mask_at(base);
+  masks_at(base);
   while (true) {
-    while (mask == 0) {
+    while (ends == 0) {
       base += 64;
-      if (base + 64 > n) return i;  // the rest goes byte by byte
-      mask = mask_at(base);
+      if (base + 64 > n) return leave(i);  // the rest goes byte by byte
+      masks_at(base);
     }
-    const std::size_t end = base + static_cast<std::size_t>(__builtin_ctzll(mask));
-    mask &= mask - 1;
-    const char c = d[end];
-    if (c == dialect_.quote) return i;  // a quoted field, or a quote where none may be: the state machine
-    field_was_quoted_ = false;
-    EndField(d.substr(i, end - i));
-    Terminate(c);
+    const std::uint64_t bit = ends & (~ends + 1);
+    const std::size_t end = base + static_cast<std::size_t>(__builtin_ctzll(ends));
+    ends ^= bit;
+    const std::string_view value(data + i, end - i);
+    if ((bit & stops) != 0) {
+      // A quote (a quoted field, or one where none may be) or a CR: the state machine goes on from
+      // the field's start, or from after the CR.
+      leave(i);
+      if (d[end] == dialect_.quote) return i;
+      field_was_quoted_ = false;
+      EndField(value);
+      Terminate('\r');
+      return end + 1;
+    }
+    if (value.empty()) {
+      // NULL: nothing to count
+    } else if (i + 16 <= n) {
+      profiles[field].AddPadded(value);
+    } else {
+      profiles[field].Add(value);
+    }
     i = end + 1;
-    if (state_ != State::kFieldStart) return i;  // after a CR
-    if (i < n && d[i] == dialect_.quote) return i;
+    if ((bit & lfs) == 0) {
+      // Another field: a record with more than `columns` is one DuckDB refuses.
+      if (++field == columns) {
+        trusted_ = false;
+        return leave(i);
+      }
+    } else if (field + 1 == columns && line_ending_ == 'n') {
+      ++records;
+      field = 0;
+    } else {
+      // A short record, a blank line or the first line ending: EndRecord decides.
+      leave(i);
+      field_was_quoted_ = false;
+      record_blank_ = field == 0 && value.empty();
+      EndRecord('n');
+      if (!trusted_) return i;
+      field = field_;
+      records = records_;
+    }
   }
 #else
   return i;

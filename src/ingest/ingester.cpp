@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -652,9 +654,15 @@ Result<IngestResult> Ingester::IngestFile(const IngestRequest& request, const st
   if (format == "csv") relation = csv_relation({});
   // The Parquet file is written locally, then streamed to the bucket: data objects first.
   const std::string local = scratch_->File(fmt::format("{}-{}.parquet", request.name, NewJobId()));
+  // While DuckDB writes the file for a local bucket, the scan's thread, once done, hashes what is
+  // written and starts its writeback (catalog::GrowingFile), so that storing it is quick.
+  std::optional<catalog::GrowingFile> growing;
+  bool followed = false;       // `growing` followed the file that is at `local` now
+  bool follow_failed = false;  // (set by the scan's thread) it could not
   auto remove_local = [&] {
     std::error_code ec;
     std::filesystem::remove(local, ec);
+    followed = false;  // what `growing` hashed is gone
   };
   // However IngestFile ends, the scratch file goes with it (once stored it is gone already).
   struct RemoveOnExit {
@@ -693,15 +701,33 @@ Result<IngestResult> Ingester::IngestFile(const IngestRequest& request, const st
     scanned = scan();
   } else {
     LH_ASSIGN_OR_RETURN(auto writer, engine::Connection::Open(*database_));
+    if (auto target = buckets_.Get(request.bucket); target.ok() && (*target)->adopts_files()) {
+      growing.emplace(local);
+      followed = true;
+    }
     std::mutex writing_mutex;
+    std::condition_variable written;
     bool writing = true;
     std::future<Result<std::string>> scanning;
     try {
       scanning = std::async(std::launch::async, [&] {
         auto sha = scan();
+        std::unique_lock lock(writing_mutex);
         if (!sha.ok() || (previous.ok() && previous->content_hash == *sha)) {
-          std::lock_guard lock(writing_mutex);
           if (writing) writer.Interrupt();
+          return sha;
+        }
+        while (growing && writing) {
+          written.wait_for(lock, std::chrono::milliseconds(50));
+          lock.unlock();
+          Status advanced = growing->Advance();
+          lock.lock();
+          if (!advanced.ok()) {
+            log::Warn("ingest: cannot follow the Parquet file being written; it is hashed when stored",
+                      {{"dataset", request.name}, {"error", advanced.message()}});
+            follow_failed = true;
+            break;
+          }
         }
         return sha;
       });
@@ -714,6 +740,7 @@ Result<IngestResult> Ingester::IngestFile(const IngestRequest& request, const st
       std::lock_guard lock(writing_mutex);
       writing = false;
     }
+    written.notify_all();
     scanned = scanning.valid() ? scanning.get() : scan();
   }
   if (!scanned.ok()) return scanned.status();
@@ -821,7 +848,8 @@ Result<IngestResult> Ingester::IngestFile(const IngestRequest& request, const st
     rows = *copied;
   }
   std::string key = lease->prefix() + "part-0.parquet";
-  auto uploaded = catalog::MoveFileInto(local, *bucket, key);
+  auto uploaded = growing && followed && !follow_failed ? catalog::MoveFileInto(*growing, *bucket, key)
+                                                        : catalog::MoveFileInto(local, *bucket, key);
   if (!uploaded.ok()) return uploaded.status().WithContext("cannot store the dataset's Parquet file");
   FaultPoint("ingest.after_upload");
 

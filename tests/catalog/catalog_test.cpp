@@ -338,6 +338,25 @@ TEST_F(CatalogTest, MoveFileIntoStoresTheBytesWithTheirHashEitherWay) {
   auto missing = MoveFileInto(dir_->File("no-such-file"), bucket, "datasets/m/v3/part-0.parquet");
   EXPECT_EQ(missing.status().code(), StatusCode::kIOError);
   EXPECT_FALSE(bucket.Head("datasets/m/v3/part-0.parquet").ok());
+
+  // A file followed while it was written: hashed in two parts before the move, the rest after.
+  const std::string growing_file = dir_->File("growing.parquet");
+  GrowingFile followed(growing_file);
+  ASSERT_TRUE(followed.Advance().ok());  // not there yet
+  std::ofstream out(growing_file, std::ios::binary);
+  out << bytes.substr(0, 1000) << std::flush;
+  ASSERT_TRUE(followed.Advance().ok());
+  out << bytes.substr(1000, bytes.size() / 2) << std::flush;
+  ASSERT_TRUE(followed.Advance().ok());
+  EXPECT_EQ(followed.hashed_bytes(), 1000 + bytes.size() / 2);
+  out << bytes.substr(1000 + bytes.size() / 2);
+  out.close();
+  auto stored = MoveFileInto(followed, bucket, "datasets/m/v4/part-0.parquet");
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_EQ(stored->size, bytes.size());
+  EXPECT_EQ(stored->sha256, want);
+  EXPECT_EQ(*bucket.Get("datasets/m/v4/part-0.parquet"), bytes);
+  EXPECT_FALSE(std::filesystem::exists(growing_file));
 }
 
 }  // namespace

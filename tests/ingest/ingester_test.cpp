@@ -4,10 +4,16 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <thread>
 
+#include "catalog/file_transfer.h"
 #include "catalog/scratch_directory.h"
+#include "common/sha256.h"
 #include "engine/connection.h"
 #include "engine/sql_text.h"
 
@@ -487,6 +493,53 @@ TEST_F(IngestTest, RejectsMalformedJson) {
   auto result = IngestBytes("j", "j.json", "{\"a\": 1}\n{\"a\": \n");
   ASSERT_EQ(result.status().code(), StatusCode::kInvalidArgument) << result.status().ToString();
   ExpectNothingIngested("j");
+}
+
+// GrowingFile hashes DuckDB's Parquet file while it is written; that is only right if DuckDB's
+// writer never rewrites bytes it wrote. COPYs of many row groups are followed as they grow.
+TEST_F(IngestTest, FollowingTheParquetWriterHashesTheFileItWrote) {
+  auto db = engine::Database::Open({});
+  ASSERT_TRUE(db.ok());
+  auto conn = engine::Connection::Open(**db);
+  ASSERT_TRUE(conn.ok());
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const std::string path = dir_->File("follow-" + std::to_string(attempt) + ".parquet");
+    catalog::GrowingFile growing(path);
+    std::atomic<bool> writing = true;
+    std::set<std::uint64_t> prefixes;  // the sizes hashed while DuckDB was writing
+    std::thread follower([&] {
+      while (writing) {
+        ASSERT_TRUE(growing.Advance().ok());
+        prefixes.insert(growing.hashed_bytes());
+        std::this_thread::sleep_for(std::chrono::milliseconds(attempt));
+      }
+    });
+    auto copied =
+        conn->Query("COPY (SELECT i, i * 7 % 1000 AS k, md5(i::VARCHAR) AS h FROM range(1000000) t(i)) TO " +
+                    QuoteSqlString(path) + " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 20000)");
+    writing = false;
+    follower.join();
+    ASSERT_TRUE(copied.ok()) << copied.status().ToString();
+    auto followed = growing.Finish();
+    ASSERT_TRUE(followed.ok()) << followed.status().ToString();
+    std::ifstream in(path, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(followed->size, bytes.size());
+    EXPECT_EQ(followed->sha256, Sha256::Of(bytes)) << "attempt " << attempt;
+    prefixes.erase(0);
+    prefixes.erase(bytes.size());
+    EXPECT_GE(prefixes.size(), 2U) << "the file was not followed while it grew (attempt " << attempt << ")";
+  }
+  // A file that shrinks under the follower is an error, not a wrong checksum.
+  const std::string path = WriteFile("shrinks.bin", std::string(1000, 'x'));
+  catalog::GrowingFile growing(path);
+  ASSERT_TRUE(growing.Advance().ok());
+  std::filesystem::resize_file(path, 10);
+  EXPECT_EQ(growing.Finish().status().code(), StatusCode::kIOError);
+  // One that does not exist yet is not.
+  catalog::GrowingFile later(dir_->File("not-yet.bin"));
+  EXPECT_TRUE(later.Advance().ok());
+  EXPECT_EQ(later.Finish().status().code(), StatusCode::kIOError);
 }
 
 }  // namespace
