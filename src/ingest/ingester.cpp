@@ -25,11 +25,8 @@
 #include "engine/sql_text.h"
 #include "ingest/column_profile.h"
 #include "ingest/csv_profiler.h"
+#include "ingest/text_check.h"
 #include "storage/object_key.h"
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 namespace lakehouse::ingest {
 namespace {
@@ -67,11 +64,6 @@ Result<FileHead> ReadHead(const std::string& path, const std::string& format) {
   return head;
 }
 
-// True if one of the 8 bytes of `word` is zero.
-constexpr bool HasZeroByte(std::uint64_t word) {
-  return ((word - 0x0101010101010101ULL) & ~word & 0x8080808080808080ULL) != 0;
-}
-
 // Reads the file once: hashes it (on a second thread, chunk by chunk) and, for text formats,
 // checks that it is UTF-8 text with lines of sane length, naming the line and column of the first
 // problem; CSV bytes also go to `profiler` (may be null).
@@ -84,8 +76,8 @@ Result<std::string> ScanSource(const IngestRequest& request, const std::string& 
   Sha256 hash;
   const bool text = format != "parquet";
   const bool check_utf8 = text && head.encoding == "utf-8";
-  std::uint64_t line = 1, column = 1, line_bytes = 0, offset = 0;
-  int continuation = 0;  // UTF-8 continuation bytes still expected
+  TextCheck text_check(max_line, format == "csv" ? "CSV" : "JSON");
+  std::uint64_t offset = 0;
   std::string first4, tail;
   std::vector<char> buffer(kReadChunk);
   while (in) {
@@ -114,110 +106,14 @@ Result<std::string> ScanSource(const IngestRequest& request, const std::string& 
     // bytes the check just brought into the core's cache.
     for (std::size_t block = 0; block < got; block += kCacheBlock) {
       const std::size_t end = std::min(got, block + kCacheBlock);
-      if (check_utf8) {
-        for (std::size_t i = block; i < end;) {
-#if defined(__SSE2__)
-          // Plain ASCII without NUL, 16 bytes at a time: only line lengths to keep.
-          if (continuation == 0 && i + 16 <= end && max_line >= 16) {
-            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(piece.data() + i));
-            const auto high = static_cast<unsigned>(_mm_movemask_epi8(v));
-            const auto nul = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128())));
-            if ((high | nul) == 0) {
-              const auto lf =
-                  static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
-              if (lf == 0 && line_bytes + 16 <= max_line) {
-                i += 16;
-                column += 16;
-                line_bytes += 16;
-                continue;
-              }
-              // Every line that ends here is at most 15 bytes long past the first one's start.
-              if (lf != 0 && line_bytes + static_cast<std::uint64_t>(__builtin_ctz(lf)) <= max_line) {
-                const auto after_last =
-                    static_cast<std::uint64_t>(__builtin_clz(lf)) - 16;  // bytes after the last LF
-                for (unsigned ends = lf; ends != 0; ends &= ends - 1)
-                  ++line;  // (no popcnt in the baseline ISA)
-                line_bytes = after_last;
-                column = after_last + 1;
-                i += 16;
-                continue;
-              }
-            }
-          }
-#endif
-          // Plain ASCII without NUL or line feed, 8 bytes at a time: nothing to check but length.
-          if (continuation == 0 && i + 8 <= end && line_bytes + 8 <= max_line) {
-            std::uint64_t word;
-            std::memcpy(&word, piece.data() + i, 8);
-            if ((word & 0x8080808080808080ULL) == 0 && !HasZeroByte(word) &&
-                !HasZeroByte(word ^ 0x0A0A0A0A0A0A0A0AULL)) {
-              i += 8;
-              column += 8;
-              line_bytes += 8;
-              continue;
-            }
-          }
-          auto byte = static_cast<unsigned char>(piece[i]);
-          if (continuation > 0) {
-            if ((byte & 0xC0) != 0x80) {
-              return Status::InvalidArgument(
-                  fmt::format("invalid UTF-8 at line {}, column {} (byte {}): a multi-byte character is cut "
-                              "short; save the file as UTF-8 and retry",
-                              line, column, offset + i));
-            }
-            --continuation;
-            if (continuation == 0) ++column;
-            ++line_bytes;
-            ++i;
-            continue;
-          }
-          if (byte == '\n') {
-            ++line;
-            column = 1;
-            line_bytes = 0;
-            ++i;
-            continue;
-          }
-          if (byte == 0) {
-            return Status::InvalidArgument(fmt::format(
-                "line {}, column {} holds a NUL byte: this looks like a binary file, not {} text; check "
-                "that you sent the right file",
-                line, column, format == "csv" ? "CSV" : "JSON"));
-          }
-          if (byte < 0x80) {
-            ++column;
-          } else if (byte >= 0xC2 && byte <= 0xDF) {
-            continuation = 1;
-          } else if (byte >= 0xE0 && byte <= 0xEF) {
-            continuation = 2;
-          } else if (byte >= 0xF0 && byte <= 0xF4) {
-            continuation = 3;
-          } else {
-            return Status::InvalidArgument(
-                fmt::format("invalid UTF-8 at line {}, column {} (byte {}): byte 0x{:02X} cannot start a "
-                            "character; save the file as UTF-8 and retry",
-                            line, column, offset + i, byte));
-          }
-          if (++line_bytes > max_line) {
-            return Status::InvalidArgument(
-                fmt::format("line {} is longer than {} bytes (a single field or record that large is not "
-                            "accepted); split the field or check the file",
-                            line, max_line));
-          }
-          ++i;
-        }
-      }
+      if (check_utf8) LH_RETURN_IF_ERROR(text_check.Feed(piece.substr(block, end - block)));
       if (profiler != nullptr) profiler->Feed(piece.substr(block, end - block));
     }
     offset += got;
     if (request.progress) request.progress(offset, total);
   }
   if (in.bad()) return Status::IOError(fmt::format("reading {} failed part way", request.path));
-  if (check_utf8 && continuation > 0) {
-    return Status::InvalidArgument(fmt::format(
-        "invalid UTF-8 at line {}, column {}: the file ends inside a multi-byte character (truncated?)", line,
-        column));
-  }
+  if (check_utf8) LH_RETURN_IF_ERROR(text_check.Finish());
   if (format == "parquet" && (first4 != "PAR1" || tail != "PAR1")) {
     return Status::InvalidArgument(
         "the file is not a complete Parquet file (it must start and end with 'PAR1'); it may be truncated or "
