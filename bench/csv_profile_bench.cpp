@@ -1,5 +1,5 @@
-// The CSV scan's own CPU cost, part by part: CsvProfiler (splitting + ColumnProfile of every value)
-// and SHA-256 over a file held in memory, fed in the 128 KiB blocks ingest feeds. This is the work
+// The CSV scan's own CPU cost, part by part: CsvProfiler (splitting + ColumnProfile of every value),
+// TextCheck (UTF-8, NUL, line length) and SHA-256 over a file held in memory, fed in the 128 KiB blocks ingest feeds. This is the work
 // `lakehouse ingest` adds to DuckDB's COPY on a machine whose cores the COPY already fills, so its
 // nanoseconds per value bound the ingest ratio of bench/tpch.py.
 //
@@ -18,6 +18,7 @@
 
 #include "common/sha256.h"
 #include "ingest/csv_profiler.h"
+#include "ingest/text_check.h"
 
 namespace {
 
@@ -86,6 +87,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "the profiler does not trust its reading of %s\n", path.c_str());
     return 1;
   }
+  bool text_ok = true;
+  const double text = BestSeconds(runs, [&] {
+    ingest::TextCheck check(16 << 20, "CSV");
+    for (std::size_t at = 0; at < bytes.size(); at += kBlock)
+      text_ok = text_ok && check.Feed(std::string_view(bytes).substr(at, kBlock)).ok();
+  });
+  if (!text_ok) {
+    std::fprintf(stderr, "%s is not UTF-8 text with lines under 16 MiB\n", path.c_str());
+    return 1;
+  }
   std::string digest;
   const double sha = BestSeconds(runs, [&] { digest = Sha256::Of(bytes); });
   const double mib = static_cast<double>(bytes.size()) / (1 << 20);
@@ -94,6 +105,8 @@ int main(int argc, char** argv) {
   std::printf("| part | seconds | MiB/s | ns per value |\n|---|---:|---:|---:|\n");
   std::printf("| CsvProfiler (split + profile) | %.3f | %.0f | %.1f |\n", profile, mib / profile,
               profile * 1e9 / static_cast<double>(values));
+  std::printf("| TextCheck (UTF-8, NUL, line length) | %.3f | %.0f | %.1f |\n", text, mib / text,
+              text * 1e9 / static_cast<double>(values));
   std::printf("| SHA-256 | %.3f | %.0f | %.1f |\n", sha, mib / sha, sha * 1e9 / static_cast<double>(values));
   return 0;
 }

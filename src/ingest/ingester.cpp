@@ -583,10 +583,11 @@ Result<IngestResult> Ingester::IngestFile(const IngestRequest& request, const st
   // if the profile of the whole file decides the same types. A scan that fails, or finds the bytes
   // of the current version, stops the write.
   std::vector<ColumnReport> guessed;
+  std::optional<Result<std::vector<engine::Column>>> csv_columns;  // kept for after the scan
   if (profiler) {
-    auto columns = Describe(connection, relation);
-    if (columns.ok() && columns->size() == csv.column_names.size())
-      guessed = GuessColumns(request.path, *csv.dialect, *columns);
+    csv_columns = Describe(connection, relation);
+    if (csv_columns->ok() && (*csv_columns)->size() == csv.column_names.size())
+      guessed = GuessColumns(request.path, *csv.dialect, **csv_columns);
   }
   auto scan = [&] {
     return ScanSource(request, format, head, options_.max_line_bytes, profiler ? &*profiler : nullptr);
@@ -674,7 +675,7 @@ Result<IngestResult> Ingester::IngestFile(const IngestRequest& request, const st
   } else if (format == "parquet") {
     relation = fmt::format("read_parquet({})", path);
   }
-  auto described = Describe(connection, relation);
+  auto described = csv_columns ? std::move(*csv_columns) : Describe(connection, relation);
   if (!described.ok()) return ReaderError(described.status(), format);
   if (described->empty()) return Status::InvalidArgument("the file has no columns");
   if (profiler && profiler->trusted() && profiler->columns().size() != described->size()) profiler.reset();
