@@ -1,7 +1,7 @@
 // The CSV scan's own CPU cost, part by part: CsvProfiler (splitting + ColumnProfile of every value),
-// TextCheck (UTF-8, NUL, line length) and SHA-256 over a file held in memory, fed in the 128 KiB blocks ingest feeds. This is the work
-// `lakehouse ingest` adds to DuckDB's COPY on a machine whose cores the COPY already fills, so its
-// nanoseconds per value bound the ingest ratio of bench/tpch.py.
+// TextCheck (UTF-8, NUL, line length) and SHA-256 over a file held in memory, fed in the 128 KiB blocks
+// ingest feeds. This is the work `lakehouse ingest` adds to DuckDB's COPY on a machine whose cores the COPY
+// already fills, so its nanoseconds per value bound the ingest ratio of bench/tpch.py.
 //
 //   build/release/bench/csv_profile_bench FILE.csv [--mb 256] [--runs 5]
 //

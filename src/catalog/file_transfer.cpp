@@ -57,6 +57,7 @@ Result<UploadedFile> UploadFile(const std::string& path, ObjectStore& store, con
 
 struct GrowingFile::State {
   int fd = -1;
+  Status failed;  // the first error of Advance, returned ever after
   std::uint64_t hashed = 0;
   Sha256 hash;
   std::vector<char> buffer;
@@ -77,6 +78,13 @@ Status GrowingFile::Open() {
 }
 
 Status GrowingFile::Advance() {
+  if (!state_->failed.ok()) return state_->failed;
+  Status advanced = AdvanceOnce();
+  if (!advanced.ok()) state_->failed = advanced;  // an error is for good (see the header)
+  return advanced;
+}
+
+Status GrowingFile::AdvanceOnce() {
   if (state_->fd < 0) {
     state_->fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (state_->fd < 0 && errno == ENOENT) return Status::OK();  // not written yet
@@ -92,7 +100,7 @@ Status GrowingFile::Advance() {
     return Status::IOError(
         fmt::format("{} shrank from {} to {} bytes while it was being written", path_, state_->hashed, size));
   }
-  const std::uint64_t from = state_->hashed;
+  if (size == state_->hashed) return Status::OK();
   if (state_->buffer.empty()) state_->buffer.resize(kChunkBytes);
   while (state_->hashed < size) {
     const std::size_t want =
@@ -106,13 +114,14 @@ Status GrowingFile::Advance() {
     state_->hash.Update(std::string_view(state_->buffer.data(), static_cast<std::size_t>(got)));
     state_->hashed += static_cast<std::uint64_t>(got);
   }
-#if defined(__linux__)
-  // Only a hint: the store's fsync makes the file durable either way.
-  if (state_->hashed > from) {
-    (void)::sync_file_range(state_->fd, static_cast<off_t>(from), static_cast<off_t>(state_->hashed - from),
-                            SYNC_FILE_RANGE_WRITE);
+  // To disk now, while the writer still computes: the store's fsync then has almost nothing left
+  // (on ext4 the first fsync after a large write waits for all of it, whichever file it is for).
+  // A failure here may be the only report of a lost write, so it is an error for good.
+  while (::fdatasync(state_->fd) != 0) {
+    if (errno != EINTR) {
+      return Status::IOError(fmt::format("writing {} to disk failed: {}", path_, std::strerror(errno)));
+    }
   }
-#endif
   return Status::OK();
 }
 

@@ -30,13 +30,15 @@ Result<UploadedFile> UploadFile(const std::string& path, ObjectStore& store, con
 Result<UploadedFile> MoveFileInto(const std::string& path, ObjectStore& store, const std::string& key);
 
 //! Follows a local file that another writer (DuckDB writing Parquet) only appends to: each
-//! Advance() hashes the bytes added since the last one and has the kernel start writing them to
-//! disk. Once the writer has closed the file, MoveFileInto(..., &followed) hashes only the bytes
-//! after the last Advance(), and the store's fsync finds most of the file on disk already.
+//! Advance() hashes the bytes added since the last one and flushes them to disk (fdatasync). Once
+//! the writer has closed the file, MoveFileInto(..., &followed) hashes only the bytes after the
+//! last Advance(), and the store's fsync has almost nothing left to wait for.
 //!
 //! The file must only grow: a writer that rewrote bytes already hashed would leave a wrong
-//! checksum (tests/catalog/file_transfer_test.cpp checks that DuckDB's Parquet writer appends).
-//! A file found shorter than what was hashed is an error. One thread at a time.
+//! checksum (tests/ingest/ingester_test.cpp checks that DuckDB's Parquet writer appends). A file
+//! found shorter than what was hashed, or a failed read or flush, is an IOError that every later
+//! Advance() and Finish() returns again (a failed flush may be the only report of a lost write).
+//! One thread at a time.
 class GrowingFile {
  public:
   explicit GrowingFile(std::string path);
@@ -57,6 +59,8 @@ class GrowingFile {
   std::uint64_t hashed_bytes() const;
 
  private:
+  Status AdvanceOnce();
+
   struct State;
   std::string path_;
   std::unique_ptr<State> state_;

@@ -553,8 +553,7 @@ Result<IngestResult> Ingester::IngestFile(const IngestRequest& request, const st
   // While DuckDB writes the file for a local bucket, the scan's thread, once done, hashes what is
   // written and starts its writeback (catalog::GrowingFile), so that storing it is quick.
   std::optional<catalog::GrowingFile> growing;
-  bool followed = false;       // `growing` followed the file that is at `local` now
-  bool follow_failed = false;  // (set by the scan's thread) it could not
+  bool followed = false;  // `growing` followed the file that is at `local` now (its errors are kept)
   auto remove_local = [&] {
     std::error_code ec;
     std::filesystem::remove(local, ec);
@@ -619,12 +618,7 @@ Result<IngestResult> Ingester::IngestFile(const IngestRequest& request, const st
           lock.unlock();
           Status advanced = growing->Advance();
           lock.lock();
-          if (!advanced.ok()) {
-            log::Warn("ingest: cannot follow the Parquet file being written; it is hashed when stored",
-                      {{"dataset", request.name}, {"error", advanced.message()}});
-            follow_failed = true;
-            break;
-          }
+          if (!advanced.ok()) break;  // storing the file reports it
         }
         return sha;
       });
@@ -745,8 +739,8 @@ Result<IngestResult> Ingester::IngestFile(const IngestRequest& request, const st
     rows = *copied;
   }
   std::string key = lease->prefix() + "part-0.parquet";
-  auto uploaded = growing && followed && !follow_failed ? catalog::MoveFileInto(*growing, *bucket, key)
-                                                        : catalog::MoveFileInto(local, *bucket, key);
+  auto uploaded = growing && followed ? catalog::MoveFileInto(*growing, *bucket, key)
+                                      : catalog::MoveFileInto(local, *bucket, key);
   if (!uploaded.ok()) return uploaded.status().WithContext("cannot store the dataset's Parquet file");
   FaultPoint("ingest.after_upload");
 

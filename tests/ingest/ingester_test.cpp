@@ -535,6 +535,9 @@ TEST_F(IngestTest, FollowingTheParquetWriterHashesTheFileItWrote) {
   catalog::GrowingFile growing(path);
   ASSERT_TRUE(growing.Advance().ok());
   std::filesystem::resize_file(path, 10);
+  EXPECT_EQ(growing.Advance().code(), StatusCode::kIOError);
+  std::filesystem::resize_file(path, 2000);  // the error stays, however the file goes on
+  EXPECT_EQ(growing.Advance().code(), StatusCode::kIOError);
   EXPECT_EQ(growing.Finish().status().code(), StatusCode::kIOError);
   // One that does not exist yet is not.
   catalog::GrowingFile later(dir_->File("not-yet.bin"));
