@@ -33,11 +33,34 @@ TextCheck::TextCheck(std::uint64_t max_line, std::string kind)
 Status TextCheck::Feed(std::string_view bytes) {
   const std::size_t n = bytes.size();
   const char* const data = bytes.data();
+  // For `width` bytes of plain ASCII without NUL whose line feeds are the bits of `ends`: counts
+  // their lines and keeps the current line's length, unless a line would grow past the limit
+  // (then false, and the bytes go byte by byte). Every line that ends there past the first one is
+  // shorter than `width`, so max_line_ >= width is asked for.
+  auto skip_plain = [&](std::uint64_t ends, std::uint64_t width) {
+    if (ends == 0) {
+      if (line_bytes_ + width > max_line_) return false;
+      column_ += width;
+      line_bytes_ += width;
+      return true;
+    }
+    if (line_bytes_ + static_cast<std::uint64_t>(__builtin_ctzll(ends)) > max_line_) return false;
+    const std::uint64_t after_last = static_cast<std::uint64_t>(__builtin_clzll(ends)) - (64 - width);
+    line_ += CountBits(ends);
+    line_bytes_ = after_last;
+    column_ = after_last + 1;
+    return true;
+  };
+#if defined(__SSE2__)
+  const __m128i lf = _mm_set1_epi8('\n');
+  auto lines = [&](__m128i v) {  // the line feeds of 16 bytes, as bits
+    return static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf))));
+  };
+#endif
   for (std::size_t i = 0; i < n;) {
 #if defined(__SSE2__)
     if (continuation_ == 0 && i + 64 <= n && max_line_ >= 64) {
-      // Plain ASCII without NUL, 64 bytes at a time: only lines to count and their lengths to
-      // keep. Every line that ends here past the first one is shorter than 64 bytes.
+      // 64 bytes at a time.
       const auto* at = reinterpret_cast<const __m128i*>(data + i);
       const __m128i a = _mm_loadu_si128(at), b = _mm_loadu_si128(at + 1), c = _mm_loadu_si128(at + 2),
                     d = _mm_loadu_si128(at + 3);
@@ -45,62 +68,29 @@ Status TextCheck::Feed(std::string_view bytes) {
           static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d))));
       const __m128i least = _mm_min_epu8(_mm_min_epu8(a, b), _mm_min_epu8(c, d));
       const auto nul = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(least, _mm_setzero_si128())));
-      if ((high | nul) == 0) {
-        const __m128i lf = _mm_set1_epi8('\n');
-        auto lines = [&](__m128i v, int shift) {
-          return static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf))))
-                 << shift;
-        };
-        const std::uint64_t ends = lines(a, 0) | lines(b, 16) | lines(c, 32) | lines(d, 48);
-        if (ends == 0 && line_bytes_ + 64 <= max_line_) {
-          i += 64;
-          column_ += 64;
-          line_bytes_ += 64;
-          continue;
-        }
-        if (ends != 0 && line_bytes_ + static_cast<std::uint64_t>(__builtin_ctzll(ends)) <= max_line_) {
-          const auto after_last = static_cast<std::uint64_t>(__builtin_clzll(ends));
-          line_ += CountBits(ends);
-          line_bytes_ = after_last;
-          column_ = after_last + 1;
-          i += 64;
-          continue;
-        }
+      if ((high | nul) == 0 && skip_plain(lines(a) | lines(b) << 16 | lines(c) << 32 | lines(d) << 48, 64)) {
+        i += 64;
+        continue;
       }
     }
     if (continuation_ == 0 && i + 16 <= n && max_line_ >= 16) {
-      // The same, 16 bytes at a time.
+      // 16 bytes at a time.
       const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
       const auto high = static_cast<unsigned>(_mm_movemask_epi8(v));
       const auto nul = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128())));
-      if ((high | nul) == 0) {
-        const auto ends = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
-        if (ends == 0 && line_bytes_ + 16 <= max_line_) {
-          i += 16;
-          column_ += 16;
-          line_bytes_ += 16;
-          continue;
-        }
-        if (ends != 0 && line_bytes_ + static_cast<std::uint64_t>(__builtin_ctz(ends)) <= max_line_) {
-          const auto after_last = static_cast<std::uint64_t>(__builtin_clz(ends)) - 16;
-          line_ += CountBits(ends);
-          line_bytes_ = after_last;
-          column_ = after_last + 1;
-          i += 16;
-          continue;
-        }
+      if ((high | nul) == 0 && skip_plain(lines(v), 16)) {
+        i += 16;
+        continue;
       }
     }
 #endif
     // Plain ASCII without NUL or line feed, 8 bytes at a time: nothing to check but length.
-    if (continuation_ == 0 && i + 8 <= n && line_bytes_ + 8 <= max_line_) {
+    if (continuation_ == 0 && i + 8 <= n) {
       std::uint64_t word;
       std::memcpy(&word, data + i, 8);
       if ((word & 0x8080808080808080ULL) == 0 && !HasZeroByte(word) &&
-          !HasZeroByte(word ^ 0x0A0A0A0A0A0A0A0AULL)) {
+          !HasZeroByte(word ^ 0x0A0A0A0A0A0A0A0AULL) && skip_plain(0, 8)) {
         i += 8;
-        column_ += 8;
-        line_bytes_ += 8;
         continue;
       }
     }
