@@ -551,7 +551,7 @@ Result<IngestResult> Ingester::IngestFile(const IngestRequest& request, const st
   // The Parquet file is written locally, then streamed to the bucket: data objects first.
   const std::string local = scratch_->File(fmt::format("{}-{}.parquet", request.name, NewJobId()));
   // While DuckDB writes the file for a local bucket, the scan's thread, once done, hashes what is
-  // written and starts its writeback (catalog::GrowingFile), so that storing it is quick.
+  // written and flushes it to disk (catalog::GrowingFile), so that storing it is quick.
   std::optional<catalog::GrowingFile> growing;
   bool followed = false;  // `growing` followed the file that is at `local` now (its errors are kept)
   auto remove_local = [&] {
