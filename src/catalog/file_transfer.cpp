@@ -77,14 +77,16 @@ Status GrowingFile::Open() {
   return Status::OK();
 }
 
-Status GrowingFile::Advance() {
+Status GrowingFile::Advance() { return HashAppended(/*flush=*/true); }
+
+Status GrowingFile::HashAppended(bool flush) {
   if (!state_->failed.ok()) return state_->failed;
-  Status advanced = AdvanceOnce();
+  Status advanced = HashAppendedOnce(flush);
   if (!advanced.ok()) state_->failed = advanced;  // an error is for good (see the header)
   return advanced;
 }
 
-Status GrowingFile::AdvanceOnce() {
+Status GrowingFile::HashAppendedOnce(bool flush) {
   if (state_->fd < 0) {
     state_->fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (state_->fd < 0 && errno == ENOENT) return Status::OK();  // not written yet
@@ -116,8 +118,9 @@ Status GrowingFile::AdvanceOnce() {
   }
   // To disk now, while the writer still computes: the store's fsync then has almost nothing left
   // (on ext4 the first fsync after a large write waits for all of it, whichever file it is for).
-  // A failure here may be the only report of a lost write, so it is an error for good.
-  while (::fdatasync(state_->fd) != 0) {
+  // A failure here may be the only report of a lost write, so it is an error for good. (Finish
+  // leaves the last bytes to the store's own fsync.)
+  while (flush && ::fdatasync(state_->fd) != 0) {
     if (errno != EINTR) {
       return Status::IOError(fmt::format("writing {} to disk failed: {}", path_, std::strerror(errno)));
     }
@@ -129,7 +132,7 @@ std::uint64_t GrowingFile::hashed_bytes() const { return state_->hashed; }
 
 Result<UploadedFile> GrowingFile::Finish() {
   LH_RETURN_IF_ERROR(Open());
-  LH_RETURN_IF_ERROR(Advance());
+  LH_RETURN_IF_ERROR(HashAppended(/*flush=*/false));
   return UploadedFile{state_->hashed, state_->hash.HexDigest()};
 }
 

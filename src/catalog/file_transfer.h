@@ -51,7 +51,8 @@ class GrowingFile {
   Status Open();
   //! Hashes what was appended since the last call. A file that does not exist yet is not an error.
   Status Advance();
-  //! After the writer is done: hashes the rest and returns the size and SHA-256 of the whole file.
+  //! After the writer is done: hashes the rest (without flushing it: storing the file syncs it) and
+  //! returns the size and SHA-256 of the whole file.
   Result<UploadedFile> Finish();
 
   const std::string& path() const { return path_; }
@@ -59,7 +60,9 @@ class GrowingFile {
   std::uint64_t hashed_bytes() const;
 
  private:
-  Status AdvanceOnce();
+  //! Hashes the bytes appended since the last call; `flush`: and fdatasyncs them.
+  Status HashAppended(bool flush);
+  Status HashAppendedOnce(bool flush);
 
   struct State;
   std::string path_;

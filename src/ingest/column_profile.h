@@ -157,7 +157,7 @@ inline bool ColumnProfile::DateExists(std::string_view s) {
 
 [[gnu::always_inline]] inline bool ColumnProfile::AddWord(std::string_view value) {
   // A value starting with a letter, without '@', once the text example is kept: Add only counts
-  // it, and counts it a boolean if it is true or false in any case.
+  // it. A 4- or 5-letter word starting with t or f may be a boolean, which Add decides.
   const char first = value[0];
   const char lower = static_cast<char>(first | 0x20);
   if (lower < 'a' || lower > 'z' || examples_[kTextExample].empty()) return false;
